@@ -1,0 +1,21 @@
+// Builds the package twice from one source: ESM (dist/esm) and CommonJS (dist/cjs), each with
+// declarations, and marks each folder with its module type so Node and TypeScript read it right.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const tsc = join(root, "..", "..", "node_modules", "typescript", "bin", "tsc");
+rmSync(join(root, "dist"), { recursive: true, force: true });
+
+const builds = [
+  { dir: "esm", type: "module", args: [] },
+  // verbatimModuleSyntax forbids CommonJS output of ESM syntax, so it is switched off here only.
+  { dir: "cjs", type: "commonjs", args: ["--module", "commonjs", "--moduleResolution", "node10", "--verbatimModuleSyntax", "false"] },
+];
+for (const build of builds) {
+  execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.json"), "--outDir", join(root, "dist", build.dir), ...build.args], { stdio: "inherit" });
+  mkdirSync(join(root, "dist", build.dir), { recursive: true });
+  writeFileSync(join(root, "dist", build.dir, "package.json"), JSON.stringify({ type: build.type }) + "\n");
+}

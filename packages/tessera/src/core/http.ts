@@ -1,0 +1,170 @@
+/**
+ * The neutral HTTP interface between tessera's core and the framework adapters. An adapter wraps
+ * its native request and response in these two interfaces and forwards; it decides nothing.
+ */
+import { BadInputError } from "./errors.js";
+
+export interface HttpRequest {
+  /** Upper-case method. */
+  readonly method: string;
+  /** Path without the query string, as received (not decoded). */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** A header by lower-case name; several values are joined with ", ". */
+  getHeader(name: string): string | undefined;
+  /** Every value of a cookie name, in the order sent (several values mean duplicates). */
+  getCookieValues(name: string): string[];
+  /** The JSON body; `{}` when empty. Throws {@link BadInputError} for malformed or oversized bodies. */
+  getJSONBody(): Promise<unknown>;
+  /** The framework's own request object. */
+  readonly original: unknown;
+}
+
+export interface CookieOptions {
+  name: string;
+  value: string;
+  path: string;
+  domain?: string | undefined;
+  expires: number;
+  httpOnly: boolean;
+  secure: boolean;
+  sameSite: "strict" | "lax" | "none";
+}
+
+export interface HttpResponse {
+  setStatus(status: number): void;
+  /** Sets a header; with `append`, adds to a comma-separated list without duplicates. */
+  setHeader(name: string, value: string, append?: boolean): void;
+  removeHeader(name: string): void;
+  /** Adds a Set-Cookie, replacing one set earlier in this response for the same name, path and domain. */
+  setCookie(cookie: CookieOptions): void;
+  /** Writes the status set before (200 by default) and a JSON body, and ends the response. */
+  sendJSON(body: unknown): void;
+  /** True once the response is on its way and can no longer be changed. */
+  isSent(): boolean;
+  readonly original: unknown;
+}
+
+/** Largest request body tessera parses (its own endpoints take small JSON objects). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Parses a Cookie header into name → values, keeping duplicates in order. Malformed pairs are skipped. */
+export function parseCookieHeader(header: string | undefined): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (!header) return out;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    let value = part.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      continue;
+    }
+    const list = out.get(name);
+    if (list) list.push(value);
+    else out.set(name, [value]);
+  }
+  return out;
+}
+
+export function serializeCookie(cookie: CookieOptions): string {
+  const parts = [`${cookie.name}=${encodeURIComponent(cookie.value)}`, `Path=${cookie.path}`];
+  if (cookie.domain) parts.push(`Domain=${cookie.domain}`);
+  parts.push(`Expires=${new Date(cookie.expires).toUTCString()}`);
+  if (cookie.httpOnly) parts.push("HttpOnly");
+  if (cookie.secure) parts.push("Secure");
+  parts.push(`SameSite=${cookie.sameSite === "none" ? "None" : cookie.sameSite === "lax" ? "Lax" : "Strict"}`);
+  return parts.join("; ");
+}
+
+/** Key that identifies a Set-Cookie for replacement: name, path and domain. */
+export function setCookieIdentity(setCookie: string): string {
+  const [pair = "", ...attributes] = setCookie.split(";");
+  const name = pair.slice(0, pair.indexOf("=")).trim();
+  let path = "";
+  let domain = "";
+  for (const attribute of attributes) {
+    const [key = "", value = ""] = attribute.trim().split("=");
+    if (key.toLowerCase() === "path") path = value;
+    if (key.toLowerCase() === "domain") domain = value.toLowerCase();
+  }
+  return `${name};${path};${domain}`;
+}
+
+/** Returns `existing` with `next` added, dropping an earlier Set-Cookie of the same identity. */
+export function upsertSetCookie(existing: readonly string[], next: string): string[] {
+  const identity = setCookieIdentity(next);
+  return [...existing.filter((c) => setCookieIdentity(c) !== identity), next];
+}
+
+/** Adds `value` to a comma-separated header list unless it is already there. */
+export function appendHeaderValue(current: string | undefined, value: string): string {
+  if (!current) return value;
+  const items = current.split(",").map((v) => v.trim());
+  for (const v of value.split(",").map((x) => x.trim())) if (!items.includes(v)) items.push(v);
+  return items.join(", ");
+}
+
+/** Parses a JSON body from raw text: empty means `{}`, anything else must be valid JSON. */
+export function parseJSONBody(text: string): unknown {
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadInputError("Request body is not valid JSON");
+  }
+}
+
+/** Reads a Node stream into text, refusing more than {@link MAX_BODY_BYTES}. */
+export async function readBodyText(stream: AsyncIterable<Buffer | string>): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw new BadInputError("Request body is too large");
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+// ---- native request/response → neutral ----
+
+/** Adapters stash the neutral wrappers on the native objects, so module functions called with `req, res` find them. */
+export const NEUTRAL = Symbol.for("tessera.neutral");
+
+export interface FrameworkWrapper {
+  wrapRequest(native: unknown): HttpRequest;
+  wrapResponse(native: unknown): HttpResponse;
+}
+
+const frameworkWrappers = new Map<string, FrameworkWrapper>();
+
+/** Each adapter registers how to wrap its native objects when its module loads. */
+export function registerFrameworkWrapper(framework: string, wrapper: FrameworkWrapper): void {
+  frameworkWrappers.set(framework, wrapper);
+}
+
+function isNeutralRequest(value: unknown): value is HttpRequest {
+  return typeof value === "object" && value !== null && typeof (value as HttpRequest).getCookieValues === "function" && typeof (value as HttpRequest).getJSONBody === "function";
+}
+
+function isNeutralResponse(value: unknown): value is HttpResponse {
+  return typeof value === "object" && value !== null && typeof (value as HttpResponse).setCookie === "function" && typeof (value as HttpResponse).isSent === "function";
+}
+
+/** Turns what an app passes to `Session.getSession(req, res)` into the neutral pair. */
+export function toNeutral(framework: string, req: unknown, res: unknown): { req: HttpRequest; res: HttpResponse } {
+  const stashedReq = (req as { [NEUTRAL]?: HttpRequest } | undefined)?.[NEUTRAL];
+  const stashedRes = (res as { [NEUTRAL]?: HttpResponse } | undefined)?.[NEUTRAL];
+  const wrapper = frameworkWrappers.get(framework);
+  const request = isNeutralRequest(req) ? req : stashedReq ?? wrapper?.wrapRequest(req);
+  const response = isNeutralResponse(res) ? res : stashedRes ?? wrapper?.wrapResponse(res);
+  if (!request || !response) {
+    throw new Error(`tessera cannot read this request: import the adapter for framework "${framework}" (tessera/framework/${framework}) before calling session functions with req and res`);
+  }
+  return { req: request, res: response };
+}

@@ -1,0 +1,79 @@
+/**
+ * One route table over every recipe's endpoints, and the one place where errors become HTTP
+ * responses. Adapters call {@link handleAPIRequest} and {@link handleError} and forward the rest.
+ */
+import { BadInputError, StorageUnavailableError } from "./errors.js";
+import type { HttpRequest, HttpResponse } from "./http.js";
+import { getInstance } from "./instance.js";
+import type { Route, UserContext } from "./recipe.js";
+
+const TENANT_PREFIX = /^\/([a-zA-Z0-9-]+)(\/.*)$/;
+
+function findRoute(method: string, path: string): { route: Route; tenantId: string } | undefined {
+  const { appInfo, recipes } = getInstance();
+  const base = appInfo.apiBasePath;
+  if (base !== "" && path !== base && !path.startsWith(`${base}/`)) return undefined;
+  const rest = path.slice(base.length) || "/";
+  const match = (p: string) => {
+    for (const recipe of recipes) for (const route of recipe.routes) if (route.method === method && route.path === p) return route;
+    return undefined;
+  };
+  // The exact path wins over a tenant-prefixed reading of the same path (protocol 4.0).
+  const exact = match(rest);
+  if (exact) return { route: exact, tenantId: "public" };
+  const tenant = TENANT_PREFIX.exec(rest);
+  if (tenant?.[1] && tenant[2]) {
+    const route = match(tenant[2]);
+    if (route) return { route, tenantId: tenant[1] };
+  }
+  return undefined;
+}
+
+/** The userContext every framework entry point starts from: it carries the request for hooks that need it. */
+export function makeDefaultUserContext(req: HttpRequest): UserContext {
+  return { _default: { request: req } };
+}
+
+/**
+ * Serves the request if it is one of tessera's endpoints. Returns false (and touches nothing)
+ * when it is not, so the adapter passes it on. Errors of ours become responses; others are thrown.
+ */
+export async function handleAPIRequest(req: HttpRequest, res: HttpResponse): Promise<boolean> {
+  const found = findRoute(req.method, req.path);
+  if (!found) return false;
+  const userContext = makeDefaultUserContext(req);
+  try {
+    await found.route.handle({ req, res, tenantId: found.tenantId, userContext });
+  } catch (error) {
+    if (!(await handleError(error, req, res, userContext))) throw error;
+  }
+  return true;
+}
+
+/**
+ * Writes the response for an error tessera owns: session errors (401/403, through the session
+ * recipe), bad input (400), storage outage (503). Returns false for anything else, which the
+ * adapter hands to the framework's own error path unchanged. Bodies never carry stacks.
+ */
+export async function handleError(error: unknown, req: HttpRequest, res: HttpResponse, userContext?: UserContext): Promise<boolean> {
+  if (res.isSent()) return error instanceof BadInputError || error instanceof StorageUnavailableError || isOwnedByRecipe(error);
+  const context = userContext ?? makeDefaultUserContext(req);
+  for (const recipe of getInstance().recipes) {
+    if (recipe.handleError && (await recipe.handleError({ error, req, res, userContext: context }))) return true;
+  }
+  if (error instanceof BadInputError) {
+    res.setStatus(400);
+    res.sendJSON({ message: error.message });
+    return true;
+  }
+  if (error instanceof StorageUnavailableError) {
+    res.setStatus(503);
+    res.sendJSON({ message: "Service temporarily unavailable: the session store did not answer. Try again shortly." });
+    return true;
+  }
+  return false;
+}
+
+function isOwnedByRecipe(error: unknown): boolean {
+  return typeof error === "object" && error !== null && "code" in error && typeof (error as { code: unknown }).code === "string" && String((error as { code: string }).code).startsWith("SESSION_");
+}

@@ -1,0 +1,153 @@
+/**
+ * `tessera/framework/express`: the Express adapter. It wraps Express's request and response in
+ * the core's neutral interface and forwards; all auth logic lives in the core and the recipes.
+ *
+ * @example
+ * import { middleware, errorHandler } from "tessera/framework/express";
+ * app.use(middleware());        // serves {apiBasePath}/... (sign-in, refresh, sign-out, ...)
+ * // ...your routes...
+ * app.use(errorHandler());      // turns session errors into 401/403
+ */
+import type { NextFunction, Request, Response } from "express";
+import {
+  appendHeaderValue,
+  NEUTRAL,
+  parseCookieHeader,
+  parseJSONBody,
+  readBodyText,
+  registerFrameworkWrapper,
+  serializeCookie,
+  upsertSetCookie,
+  type HttpRequest,
+  type HttpResponse,
+} from "../../core/http.js";
+import { handleAPIRequest, handleError, makeDefaultUserContext } from "../../core/router.js";
+import { BadInputError } from "../../core/errors.js";
+import { verifySessionInRequest, type SessionContainer, type VerifySessionOptions } from "../../recipe/session/index.js";
+
+/** An Express request after `verifySession`: `req.session` is the verified session (undefined only with `sessionRequired: false`). */
+export interface SessionRequest extends Request {
+  session?: SessionContainer;
+}
+
+type Stashed<T> = { [NEUTRAL]?: T };
+
+export function wrapRequest(req: Request): HttpRequest {
+  const stash = req as Request & Stashed<HttpRequest>;
+  if (stash[NEUTRAL]) return stash[NEUTRAL];
+  const url = new URL(req.originalUrl || req.url, "http://localhost");
+  let cookies: Map<string, string[]> | undefined;
+  let body: Promise<unknown> | undefined;
+  const wrapped: HttpRequest = {
+    method: req.method.toUpperCase(),
+    path: url.pathname,
+    query: url.searchParams,
+    getHeader: (name) => {
+      const value = req.headers[name.toLowerCase()];
+      return Array.isArray(value) ? value.join(", ") : value;
+    },
+    getCookieValues: (name) => (cookies ??= parseCookieHeader(req.headers.cookie)).get(name) ?? [],
+    getJSONBody: () =>
+      (body ??= (async () => {
+        // A body parser that ran before us (express.json()) already consumed the stream.
+        if (req.body !== undefined && typeof req.body === "object" && req.body !== null && !Buffer.isBuffer(req.body)) return req.body as unknown;
+        if (typeof req.body === "string") return parseJSONBody(req.body);
+        if (Buffer.isBuffer(req.body)) return parseJSONBody(req.body.toString("utf8"));
+        if (req.readableEnded) return {};
+        return parseJSONBody(await readBodyText(req));
+      })()),
+    original: req,
+  };
+  stash[NEUTRAL] = wrapped;
+  return wrapped;
+}
+
+export function wrapResponse(res: Response): HttpResponse {
+  const stash = res as Response & Stashed<HttpResponse>;
+  if (stash[NEUTRAL]) return stash[NEUTRAL];
+  let status = 200;
+  const wrapped: HttpResponse = {
+    setStatus: (code) => {
+      status = code;
+    },
+    setHeader: (name, value, append = false) => {
+      if (res.headersSent) return;
+      const current = res.getHeader(name);
+      res.setHeader(name, append ? appendHeaderValue(current === undefined ? undefined : String(current), value) : value);
+    },
+    removeHeader: (name) => {
+      if (!res.headersSent) res.removeHeader(name);
+    },
+    setCookie: (cookie) => {
+      if (res.headersSent) return;
+      const current = res.getHeader("Set-Cookie");
+      const list = current === undefined ? [] : Array.isArray(current) ? current.map(String) : [String(current)];
+      res.setHeader("Set-Cookie", upsertSetCookie(list, serializeCookie(cookie)));
+    },
+    sendJSON: (body) => {
+      if (res.headersSent) return;
+      res.status(status).setHeader("Content-Type", "application/json; charset=utf-8");
+      res.end(JSON.stringify(body));
+    },
+    isSent: () => res.headersSent || res.writableEnded,
+    original: res,
+  };
+  stash[NEUTRAL] = wrapped;
+  return wrapped;
+}
+
+registerFrameworkWrapper("express", {
+  wrapRequest: (native) => wrapRequest(native as Request),
+  wrapResponse: (native) => wrapResponse(native as Response),
+});
+
+/** Serves tessera's endpoints under `apiBasePath`; every other request goes on to `next()`. */
+export function middleware() {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const request = wrapRequest(req);
+    const response = wrapResponse(res);
+    try {
+      if (!(await handleAPIRequest(request, response))) next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+/** Express error middleware: answers tessera's errors (401/403/400/503) and passes any other error on. */
+export function errorHandler() {
+  return async (error: unknown, req: Request, res: Response, next: NextFunction): Promise<void> => {
+    // A body parser's own error (malformed JSON, too large) is bad input too: answer 400, never a stack trace.
+    const own = isBodyParserError(error) ? new BadInputError("Request body is not valid JSON or is too large") : error;
+    try {
+      if (await handleError(own, wrapRequest(req), wrapResponse(res))) return;
+    } catch (handlerError) {
+      return next(handlerError);
+    }
+    next(error);
+  };
+}
+
+function isBodyParserError(error: unknown): boolean {
+  return typeof error === "object" && error !== null && "type" in error && ["entity.parse.failed", "entity.too.large", "encoding.unsupported", "charset.unsupported"].includes(String((error as { type: unknown }).type));
+}
+
+/** Express middleware that verifies the session (and its claims) and sets `req.session`; answers 401/403 itself. */
+export function verifySession(options?: VerifySessionOptions) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const request = wrapRequest(req);
+    const response = wrapResponse(res);
+    const userContext = makeDefaultUserContext(request);
+    try {
+      (req as SessionRequest).session = await verifySessionInRequest(request, response, options, userContext);
+    } catch (error) {
+      try {
+        if (await handleError(error, request, response, userContext)) return;
+      } catch (handlerError) {
+        return next(handlerError);
+      }
+      return next(error);
+    }
+    next();
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * `tessera`: authentication for Node.js backends, in-process: no separate auth server.
+ *
+ * @example
+ * import tessera from "tessera";
+ * import Session from "tessera/recipe/session";
+ * tessera.init({
+ *   framework: "express",
+ *   appInfo: { appName: "My app", apiDomain: "http://localhost:3000", websiteDomain: "http://localhost:3000" },
+ *   database: "sqlite:./data/tessera.db", // the default; or DATABASE_URL
+ *   recipeList: [Session.init()],
+ * });
+ */
+import { normaliseAppInfo, type AppInfoInput } from "./core/app-info.js";
+import { setActiveClock, systemClock, type Clock } from "./core/clock.js";
+import { createSecretBox } from "./core/crypto/secretbox.js";
+import { ConfigError } from "./core/errors.js";
+import { getInstance, resetInstance, setInstance } from "./core/instance.js";
+import type { RecipeFactory } from "./core/recipe.js";
+import type { Storage } from "./core/storage.js";
+import { openSqliteStorage } from "./storage/sqlite/index.js";
+
+export { TesseraError, BadInputError, ConfigError, SessionError, StorageUnavailableError } from "./core/errors.js";
+export type { AppInfoInput, AppInfo } from "./core/app-info.js";
+export type { Clock } from "./core/clock.js";
+export type { Storage } from "./core/storage.js";
+export type { RecipeFactory } from "./core/recipe.js";
+export type { HttpRequest, HttpResponse } from "./core/http.js";
+
+export const DEFAULT_DATABASE_URL = "sqlite:./data/tessera.db";
+
+export interface TesseraConfig {
+  /** The framework whose `req`/`res` you pass to module functions (default "express"). */
+  framework?: string;
+  appInfo: AppInfoInput;
+  /** `sqlite:<file>` (default `sqlite:./data/tessera.db`), `sqlite::memory:`, or a Storage object. Falls back to `DATABASE_URL`. */
+  database?: string | Storage;
+  recipeList: RecipeFactory[];
+  /** Encrypts secrets at rest (signing keys, TOTP seeds). Falls back to `TESSERA_MASTER_KEY`. Generate with `openssl rand -base64 32`. */
+  masterKey?: string;
+  /** Where tessera reads the time: tests pass a fixed clock. */
+  clock?: Clock;
+}
+
+/** Opens the storage a database URL names. */
+export function openStorage(database: string): Storage {
+  if (database === "sqlite::memory:") return openSqliteStorage(":memory:");
+  if (database.startsWith("sqlite:")) {
+    const path = database.slice("sqlite:".length).replace(/^\/\//, "");
+    if (path === "") throw new ConfigError('database "sqlite:" needs a file, e.g. "sqlite:./data/tessera.db"');
+    return openSqliteStorage(path);
+  }
+  if (/^postgres(ql)?:\/\//.test(database)) {
+    throw new ConfigError("PostgreSQL storage is not available in this version: use sqlite:<file>");
+  }
+  throw new ConfigError(`database must be "sqlite:<file>", "sqlite::memory:" or a postgres:// URL; got "${database.replace(/\/\/[^@]*@/, "//***@")}"`);
+}
+
+/** Starts tessera: normalises config, opens storage (migrating it), builds every recipe. */
+export function init(config: TesseraConfig): void {
+  if (!config || typeof config !== "object") throw new ConfigError("tessera.init needs a config object");
+  const appInfo = normaliseAppInfo(config.appInfo);
+  if (!Array.isArray(config.recipeList) || config.recipeList.length === 0) throw new ConfigError("tessera.init needs a recipeList, e.g. [Session.init()]");
+  setActiveClock(config.clock ?? systemClock);
+  const database = config.database ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const storage = typeof database === "string" ? openStorage(database) : database;
+  const masterKey = config.masterKey ?? (process.env.TESSERA_MASTER_KEY || undefined);
+  const secretBox = createSecretBox(masterKey);
+  const recipes = config.recipeList.map((factory) => factory({ appInfo, storage, secretBox }));
+  const ids = new Set<string>();
+  for (const recipe of recipes) {
+    if (ids.has(recipe.id)) throw new ConfigError(`Recipe "${recipe.id}" is in recipeList twice`);
+    ids.add(recipe.id);
+  }
+  setInstance({ appInfo, framework: config.framework ?? "express", storage, secretBox, recipes });
+  for (const recipe of recipes) recipe.postInit?.();
+}
+
+/** Headers the frontend sends: add them to your CORS `allowedHeaders`. */
+export function getAllCORSHeaders(): string[] {
+  const headers = new Set<string>(["content-type"]);
+  for (const recipe of getInstance().recipes) for (const h of recipe.corsHeaders ?? []) headers.add(h);
+  return [...headers];
+}
+
+/** Stops tessera and closes its storage. For tests and clean shutdown. */
+export async function reset(): Promise<void> {
+  await resetInstance();
+  setActiveClock(systemClock);
+}
+
+const tessera = { init, getAllCORSHeaders, reset, openStorage };
+export default tessera;

@@ -1,0 +1,160 @@
+/**
+ * The request-level session operations shared by every framework: find the tokens in a request,
+ * apply the transfer-method and anti-CSRF rules, call the recipe functions, and write the result
+ * to the response (protocol 1.5–1.8, 2.4).
+ */
+import { SessionError } from "../../core/errors.js";
+import type { HttpRequest, HttpResponse } from "../../core/http.js";
+import type { JSONObject, UserContext } from "./claims/types.js";
+import { resolveValidators } from "./claims/validate.js";
+import type { SessionState } from "./state.js";
+import { hasSessionStructure } from "./tokens.js";
+import {
+  clearAllTokens,
+  clearTokens,
+  getAntiCsrfTokenFromRequest,
+  getToken,
+  hasCustomHeader,
+  hasMultipleAccessTokenCookies,
+  LEGACY_ID_REFRESH_COOKIE,
+} from "./transport.js";
+import type { RecipeInterface, SessionContainer, TokenTransferMethod, VerifySessionOptions } from "./types.js";
+
+export interface RequestContext {
+  state: SessionState;
+  recipe: RecipeInterface;
+}
+
+function isOurs(token: string): boolean {
+  const parts = token.split(".");
+  if (parts.length !== 3) return false;
+  try {
+    return hasSessionStructure(JSON.parse(Buffer.from(parts[1] ?? "", "base64url").toString("utf8")));
+  } catch {
+    return false;
+  }
+}
+
+/** verifySession / getSession: verify the token, run the claim validators, attach updates to the response. */
+export async function getSessionFromRequest(
+  { state, recipe }: RequestContext,
+  req: HttpRequest,
+  res: HttpResponse,
+  options: VerifySessionOptions | undefined,
+  userContext: UserContext,
+): Promise<SessionContainer | undefined> {
+  const { config } = state;
+  if (req.getCookieValues(LEGACY_ID_REFRESH_COOKIE).length > 0) throw SessionError.tryRefresh("Legacy session cookie found; refresh to migrate");
+  const allowed = config.getTokenTransferMethod({ req, forCreateNewSession: false, userContext });
+
+  // A bearer token that is not one of ours belongs to the app: ignore it and fall back to the cookie (protocol 1.6).
+  const headerToken = allowed !== "cookie" ? getToken(req, "access", "header") : undefined;
+  const cookieToken = allowed !== "header" ? getToken(req, "access", "cookie") : undefined;
+  let transferMethod: TokenTransferMethod | undefined;
+  let accessToken: string | undefined;
+  if (headerToken !== undefined && (isOurs(headerToken) || cookieToken === undefined)) {
+    transferMethod = "header";
+    accessToken = headerToken;
+  } else if (cookieToken !== undefined) {
+    transferMethod = "cookie";
+    accessToken = cookieToken;
+    if (hasMultipleAccessTokenCookies(req)) throw SessionError.tryRefresh("The request carries several access-token cookies");
+  }
+
+  const doAntiCsrfCheck = transferMethod === "cookie" && (options?.antiCsrfCheck ?? req.method !== "GET");
+  if (accessToken !== undefined && doAntiCsrfCheck && config.antiCsrf === "VIA_CUSTOM_HEADER" && !hasCustomHeader(req)) {
+    throw SessionError.tryRefresh("anti-csrf check failed: the request has no rid header");
+  }
+  const session = await recipe.getSession({
+    accessToken,
+    antiCsrfToken: getAntiCsrfTokenFromRequest(req),
+    options: { ...options, antiCsrfCheck: doAntiCsrfCheck },
+    userContext,
+  });
+  if (session === undefined || transferMethod === undefined) return undefined;
+
+  // Attached before the claims run, so a value they refetch reaches the client even when a claim then fails.
+  session.attachToRequestResponse({ req, res, transferMethod }, userContext);
+  const globalValidators = await recipe.getGlobalClaimValidators({
+    userId: session.getUserId(),
+    recipeUserId: session.getRecipeUserId(),
+    tenantId: session.getTenantId(),
+    claimValidatorsAddedByOtherRecipes: [...state.claimValidatorsAddedByOtherRecipes],
+    userContext,
+  });
+  const validators = await resolveValidators(globalValidators, options?.overrideGlobalClaimValidators, session, userContext);
+  await session.assertClaims(validators, userContext);
+  return session;
+}
+
+/** POST {apiBasePath}/session/refresh (protocol 1.8). */
+export async function refreshSessionInRequest(
+  { state, recipe }: RequestContext,
+  req: HttpRequest,
+  res: HttpResponse,
+  userContext: UserContext,
+): Promise<SessionContainer> {
+  const { config } = state;
+  const allowed = config.getTokenTransferMethod({ req, forCreateNewSession: false, userContext });
+  const headerToken = allowed !== "cookie" ? getToken(req, "refresh", "header") : undefined;
+  const cookieToken = allowed !== "header" ? getToken(req, "refresh", "cookie") : undefined;
+  const transferMethod: TokenTransferMethod | undefined = headerToken !== undefined ? "header" : cookieToken !== undefined ? "cookie" : undefined;
+  const refreshToken = headerToken ?? cookieToken;
+  if (refreshToken === undefined || transferMethod === undefined) {
+    if (req.getCookieValues("sAccessToken").length > 0) {
+      res.setCookie({ name: LEGACY_ID_REFRESH_COOKIE, value: "", path: config.refreshTokenPath, domain: config.cookieDomain, expires: 0, httpOnly: true, secure: config.cookieSecure, sameSite: config.cookieSameSite });
+    }
+    throw SessionError.unauthorised("Refresh token not found. Are you sending the refresh token in the request?");
+  }
+  // No anti-CSRF proof: refuse, but leave the cookies alone so a cross-site request cannot sign the user out (SEC-24).
+  if (transferMethod === "cookie" && config.antiCsrf === "VIA_CUSTOM_HEADER" && !hasCustomHeader(req)) {
+    throw SessionError.unauthorised("anti-csrf check failed: the request has no rid header", false);
+  }
+  const session = await recipe.refreshSession({
+    refreshToken,
+    antiCsrfToken: getAntiCsrfTokenFromRequest(req),
+    disableAntiCsrf: transferMethod === "header",
+    userContext,
+  });
+  if (transferMethod === "header" && cookieToken !== undefined) clearTokens(config, res, "cookie");
+  if (transferMethod === "cookie" && (getToken(req, "access", "header") !== undefined || headerToken !== undefined)) clearTokens(config, res, "header");
+  session.attachToRequestResponse({ req, res, transferMethod }, userContext);
+  return session;
+}
+
+/** createNewSession(req, res, ...): adds the claims other recipes registered, picks the transfer method, writes the tokens. */
+export async function createNewSessionInRequest(
+  { state, recipe }: RequestContext,
+  input: { req: HttpRequest; res: HttpResponse; tenantId: string; recipeUserId: string; accessTokenPayload: JSONObject; sessionDataInDatabase: JSONObject; userContext: UserContext },
+): Promise<SessionContainer> {
+  const { config } = state;
+  const { req, res, userContext } = input;
+  const payload = await buildPayloadWithClaims(state, input.recipeUserId, input.tenantId, input.accessTokenPayload, userContext);
+  const chosen = config.getTokenTransferMethod({ req, forCreateNewSession: true, userContext });
+  const transferMethod: TokenTransferMethod = chosen === "any" ? (req.getHeader("st-auth-mode")?.toLowerCase() === "cookie" ? "cookie" : "header") : chosen;
+  const session = await recipe.createNewSession({
+    userId: input.recipeUserId,
+    recipeUserId: input.recipeUserId,
+    tenantId: input.tenantId,
+    accessTokenPayload: payload,
+    sessionDataInDatabase: input.sessionDataInDatabase,
+    disableAntiCsrf: transferMethod === "header",
+    userContext,
+  });
+  // Tokens the request carried in the other method belong to an older session: clear them (protocol 1.7).
+  const other: TokenTransferMethod = transferMethod === "cookie" ? "header" : "cookie";
+  if (getToken(req, "access", other) !== undefined || getToken(req, "refresh", other) !== undefined) clearTokens(config, res, other);
+  session.attachToRequestResponse({ req, res, transferMethod }, userContext);
+  return session;
+}
+
+/** The payload of a new session: the app's payload plus every claim other recipes add (protocol 2.4). */
+export async function buildPayloadWithClaims(state: SessionState, recipeUserId: string, tenantId: string, accessTokenPayload: JSONObject, userContext: UserContext): Promise<JSONObject> {
+  let payload: JSONObject = { ...accessTokenPayload, iss: state.config.issuer };
+  for (const claim of state.claimsAddedByOtherRecipes) {
+    payload = { ...payload, ...(await claim.build(recipeUserId, recipeUserId, tenantId, payload, userContext)) };
+  }
+  return payload;
+}
+
+export { clearAllTokens };
