@@ -13,6 +13,9 @@
 export interface Storage {
   readonly sessions: SessionStore;
   readonly keys: KeyStore;
+  readonly users: UserStore;
+  readonly emailPassword: EmailPasswordStore;
+  readonly totp: TotpStore;
   /** Resolves once the schema is migrated and the database answers. */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -87,4 +90,69 @@ export interface KeyStore {
   getSecret(name: string): Promise<string | null>;
   /** Inserts the secret unless one of that name exists; returns the value that is stored afterwards. */
   putSecretIfAbsent(name: string, value: string): Promise<string>;
+}
+
+// ---- users (shared by every login method) ----
+
+export interface UserStore {
+  /** The user's metadata object (`{}` when none). MFA keeps `requiredSecondaryFactors` here. */
+  getMetadata(userId: string): Promise<Record<string, unknown>>;
+  /** Shallow-merges `update` into the metadata (a `null` value deletes the key); returns the result. */
+  updateMetadata(userId: string, update: Record<string, unknown>): Promise<Record<string, unknown>>;
+}
+
+// ---- email + password ----
+
+export interface EmailPasswordUserRow {
+  userId: string;
+  tenantId: string;
+  /** Normalised (NFC, trimmed, domain lower-cased). Unique per tenant. */
+  email: string;
+  passwordHash: string;
+  timeJoined: number;
+}
+
+export interface EmailPasswordStore {
+  /** Inserts the user; false when the email is already taken in that tenant. */
+  createUser(row: EmailPasswordUserRow): Promise<boolean>;
+  getUserByEmail(tenantId: string, email: string): Promise<EmailPasswordUserRow | null>;
+  getUserById(userId: string): Promise<EmailPasswordUserRow | null>;
+  updateUser(userId: string, changes: { email?: string; passwordHash?: string }): Promise<"OK" | "EMAIL_ALREADY_EXISTS" | "UNKNOWN_USER">;
+  /** Stores a reset token by its hash (the token itself is never stored). */
+  createResetToken(row: { tokenHash: string; userId: string; email: string; expiresAt: number }): Promise<void>;
+  /**
+   * Single use, atomically: deletes the token and every other reset token of its user, and returns
+   * its user if it had not expired at `nowMs`; null for unknown, used or expired tokens.
+   */
+  consumeResetToken(tokenHash: string, nowMs: number): Promise<{ userId: string; email: string } | null>;
+}
+
+// ---- TOTP ----
+
+export interface TotpDeviceRow {
+  userId: string;
+  name: string;
+  /** The seed, sealed by the secret box (never stored in clear when a master key is configured). */
+  secret: string;
+  period: number;
+  skew: number;
+  verified: boolean;
+  createdAt: number;
+}
+
+export interface TotpStore {
+  /** Inserts the device; an unverified device of that name is replaced, a verified one is kept and false returned. */
+  createDevice(row: TotpDeviceRow): Promise<boolean>;
+  listDevices(userId: string): Promise<TotpDeviceRow[]>;
+  /** Marks the device verified; returns true only if this call changed it from unverified. */
+  markDeviceVerified(userId: string, name: string): Promise<boolean>;
+  removeDevice(userId: string, name: string): Promise<boolean>;
+  /**
+   * Replay guard, compare-and-set: records `step` as the user's last used time step only if it is
+   * greater than the stored one. Exactly one of two racing calls with the same step returns true.
+   */
+  useStep(userId: string, step: number): Promise<boolean>;
+  recordAttempt(userId: string, success: boolean, atMs: number): Promise<void>;
+  /** The user's newest attempts, newest first, at most `limit`. */
+  latestAttempts(userId: string, limit: number): Promise<{ success: boolean; at: number }[]>;
 }

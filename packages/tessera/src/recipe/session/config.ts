@@ -63,6 +63,7 @@ export function normaliseSessionConfig(config: SessionConfig, appInfo: AppInfo):
     signingKeyRotationIntervalMs: seconds(config.signingKeyRotationInterval, 7 * DAY, "signingKeyRotationInterval"),
     clockSkewLeewayMs: config.clockSkewLeeway === 0 ? 0 : seconds(config.clockSkewLeeway, 30, "clockSkewLeeway"),
     issuer: appInfo.apiDomain + appInfo.apiBasePath,
+    allowInsecureSameSiteNone: isLocalOrIP(new URL(appInfo.apiDomain).hostname) && isLocalOrIP(new URL(appInfo.websiteDomain).hostname),
   };
 }
 

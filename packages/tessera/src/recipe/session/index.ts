@@ -225,3 +225,13 @@ const Session = {
 };
 
 export default Session;
+
+/** For recipes: adds a claim that every new session gets (e.g. email verification's `st-ev`). */
+export function addClaimFromOtherRecipe(claim: SessionClaim<unknown>): void {
+  getSessionRecipe().addClaimFromOtherRecipe(claim);
+}
+
+/** For recipes: adds a validator to the global list every verifySession starts from (e.g. MFA's `st-mfa`). */
+export function addClaimValidatorFromOtherRecipe(validator: SessionClaimValidator): void {
+  getSessionRecipe().addClaimValidatorFromOtherRecipe(validator);
+}

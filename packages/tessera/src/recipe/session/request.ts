@@ -3,7 +3,7 @@
  * apply the transfer-method and anti-CSRF rules, call the recipe functions, and write the result
  * to the response (protocol 1.5–1.8, 2.4).
  */
-import { SessionError } from "../../core/errors.js";
+import { ConfigError, SessionError } from "../../core/errors.js";
 import type { HttpRequest, HttpResponse } from "../../core/http.js";
 import type { JSONObject, UserContext } from "./claims/types.js";
 import { resolveValidators } from "./claims/validate.js";
@@ -132,6 +132,10 @@ export async function createNewSessionInRequest(
   const payload = await buildPayloadWithClaims(state, input.recipeUserId, input.tenantId, input.accessTokenPayload, userContext);
   const chosen = config.getTokenTransferMethod({ req, forCreateNewSession: true, userContext });
   const transferMethod: TokenTransferMethod = chosen === "any" ? (req.getHeader("st-auth-mode")?.toLowerCase() === "cookie" ? "cookie" : "header") : chosen;
+  if (transferMethod === "cookie" && config.cookieSameSite === "none" && !config.cookieSecure && !config.allowInsecureSameSiteNone) {
+    // Browsers drop SameSite=None cookies without Secure: the session would silently not stick (protocol 1.6).
+    throw new ConfigError("Session: cookieSameSite is \"none\" but cookieSecure is false. Serve the API over https, or use the same site for API and website.");
+  }
   const session = await recipe.createNewSession({
     userId: input.recipeUserId,
     recipeUserId: input.recipeUserId,

@@ -76,6 +76,8 @@ export interface NormalisedSessionConfig {
   signingKeyRotationIntervalMs: number;
   clockSkewLeewayMs: number;
   issuer: string;
+  /** True when API and website are both localhost or IPs: SameSite=None without Secure is then allowed (development). */
+  allowInsecureSameSiteNone: boolean;
 }
 
 export interface VerifySessionOptions {

@@ -7,6 +7,9 @@
  */
 import { StorageUnavailableError, ConfigError } from "../../core/errors.js";
 import { toNumber, type SqlDriver } from "./driver.js";
+import { EMAIL_PASSWORD_MIGRATION } from "./schema/emailpassword.js";
+import { TOTP_MIGRATION } from "./schema/totp.js";
+import { USER_METADATA_MIGRATION } from "./schema/user-metadata.js";
 
 export interface Migration {
   version: number;
@@ -87,6 +90,9 @@ CREATE TABLE secrets (
 );
 `,
   },
+  EMAIL_PASSWORD_MIGRATION,
+  TOTP_MIGRATION,
+  USER_METADATA_MIGRATION,
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

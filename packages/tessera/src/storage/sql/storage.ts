@@ -7,11 +7,17 @@ import type { SqlDriver } from "./driver.js";
 import { createSqlKeyStore } from "./keys.js";
 import { assertMigrated } from "./migrations.js";
 import { createSqlSessionStore } from "./sessions.js";
+import { createSqlEmailPasswordStore } from "./emailpassword.js";
+import { createSqlTotpStore } from "./totp.js";
+import { createSqlUserStore } from "./user-metadata.js";
 
 export function createSqlStorage(driver: SqlDriver): Storage {
   return {
     sessions: createSqlSessionStore(driver),
     keys: createSqlKeyStore(driver),
+    users: createSqlUserStore(driver),
+    emailPassword: createSqlEmailPasswordStore(driver),
+    totp: createSqlTotpStore(driver),
     ready: () => assertMigrated(driver),
     close: () => driver.close(),
   };

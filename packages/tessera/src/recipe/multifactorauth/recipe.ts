@@ -1,0 +1,194 @@
+/**
+ * The multi-factor auth recipe: the `st-mfa` claim, the requirement rules (protocol 5.2–5.4),
+ * `PUT /mfa/info`, and the registry where factor recipes (emailpassword, totp, ...) announce
+ * their factors.
+ */
+import { now } from "../../core/clock.js";
+import { ConfigError, SessionError } from "../../core/errors.js";
+import { findRecipe } from "../../core/instance.js";
+import { composeOverride } from "../../core/override.js";
+import type { RecipeFactory, RecipeInstance } from "../../core/recipe.js";
+import type { Storage } from "../../core/storage.js";
+import { addClaimValidatorFromOtherRecipe, getSession, type JSONObject, type SessionContainer, type UserContext } from "../session/index.js";
+import { getNextSetOfUnsatisfiedFactors, MultiFactorAuthClaim, setMFAClaimValueComputer } from "./claim.js";
+import type { APIInterface, FactorProvider, MFAClaimValue, MultiFactorAuthConfig, RecipeInterface } from "./types.js";
+
+export const MFA_RECIPE_ID = "multifactorauth";
+const METADATA_KEY = "requiredSecondaryFactors";
+/** Factors that only start a sign-in in this version; never offered as a second factor. */
+const FIRST_FACTOR_ONLY = new Set(["emailpassword", "thirdparty"]);
+
+export interface MultiFactorAuthRecipe extends RecipeInstance {
+  readonly recipeImplementation: RecipeInterface;
+  readonly providers: FactorProvider[];
+  computeClaimValue(input: { userId: string; tenantId: string; payload: JSONObject | undefined; userContext: UserContext }): Promise<MFAClaimValue>;
+  firstFactors(): string[];
+}
+
+function invalidMFA(reason: string): SessionError {
+  return SessionError.invalidClaims([{ id: MultiFactorAuthClaim.key, reason }]);
+}
+
+export function multiFactorAuthRecipeFactory(config: MultiFactorAuthConfig = {}): RecipeFactory {
+  if (config.firstFactors !== undefined && config.firstFactors.length === 0) throw new ConfigError("MultiFactorAuth.init: firstFactors must not be empty");
+  return ({ storage }) => {
+    const providers: FactorProvider[] = [];
+    const allFactorIds = () => [...new Set(providers.flatMap((p) => p.factorIds))];
+    const firstFactors = () => config.firstFactors ?? allFactorIds();
+
+    const recipeImplementation = composeOverride<RecipeInterface>((self) => makeDefaultFunctions(storage, config, providers, self, () => recipe), config.override?.functions);
+    const apiImplementation = composeOverride<APIInterface>(
+      () => ({
+        resyncSessionAndFetchMFAInfoPUT: async ({ session, userContext }) => {
+          const userId = session.getUserId();
+          const value = await recipe.computeClaimValue({ userId, tenantId: session.getTenantId(), payload: session.getAccessTokenPayload(), userContext });
+          await session.setClaimValue(MultiFactorAuthClaim, value, userContext);
+          const alreadySetup = await recipeImplementation.getFactorsSetupForUser({ userId, userContext });
+          const allowedToSetup: string[] = [];
+          for (const factorId of allFactorIds().filter((id) => !FIRST_FACTOR_ONLY.has(id))) {
+            try {
+              await recipeImplementation.assertAllowedToSetupFactorElseThrowInvalidClaimError({ session, factorId, userContext });
+              allowedToSetup.push(factorId);
+            } catch (error) {
+              if (!(error instanceof SessionError)) throw error;
+            }
+          }
+          const requirements = await requirementsFor(session, value.c, userContext);
+          const next = getNextSetOfUnsatisfiedFactors(value.c, requirements).factorIds.filter((id) => allowedToSetup.includes(id) || alreadySetup.includes(id));
+          const emails: Record<string, string[]> = {};
+          for (const provider of providers) Object.assign(emails, (await provider.getEmailsForFactors?.(userId, userContext)) ?? {});
+          return { status: "OK", factors: { next, alreadySetup, allowedToSetup }, emails, phoneNumbers: {} };
+        },
+      }),
+      config.override?.apis,
+    );
+
+    async function requirementsFor(session: SessionContainer, completed: Record<string, number>, userContext: UserContext) {
+      const userId = session.getUserId();
+      return recipeImplementation.getMFARequirementsForAuth({
+        tenantId: session.getTenantId(),
+        accessTokenPayload: session.getAccessTokenPayload(),
+        completedFactors: completed,
+        userId,
+        factorsSetUpForUser: () => recipeImplementation.getFactorsSetupForUser({ userId, userContext }),
+        requiredSecondaryFactorsForUser: () => recipeImplementation.getRequiredSecondaryFactorsForUser({ userId, userContext }),
+        requiredSecondaryFactorsForTenant: async () => config.requiredSecondaryFactors ?? [],
+        userContext,
+      });
+    }
+
+    const recipe: MultiFactorAuthRecipe = {
+      id: MFA_RECIPE_ID,
+      recipeImplementation,
+      providers,
+      firstFactors,
+      routes: [
+        {
+          method: "PUT",
+          path: "/mfa/info",
+          handle: async ({ req, res, userContext }) => {
+            if (!apiImplementation.resyncSessionAndFetchMFAInfoPUT) return res.sendJSON({ message: "Not found" });
+            const session = await getSession(req, res, { overrideGlobalClaimValidators: () => [] }, userContext);
+            if (!session) throw SessionError.unauthorised("Session does not exist", false);
+            res.sendJSON(await apiImplementation.resyncSessionAndFetchMFAInfoPUT({ session, userContext }));
+          },
+        },
+      ],
+      postInit() {
+        setMFAClaimValueComputer((input) => recipe.computeClaimValue(input));
+        addClaimValidatorFromOtherRecipe(MultiFactorAuthClaim.validators.hasCompletedMFARequirementsForAuth());
+      },
+      async computeClaimValue({ userId, tenantId, payload, userContext }) {
+        let completed = MultiFactorAuthClaim.getValueFromPayload(payload ?? {})?.c;
+        if (completed === undefined) {
+          // A session made before MFA was on: infer its first factor from the user's login methods (protocol 5.1).
+          const setUp = await recipeImplementation.getFactorsSetupForUser({ userId, userContext });
+          const first = firstFactors().find((id) => setUp.includes(id));
+          if (first === undefined) throw SessionError.unauthorised("Incorrect login method used");
+          completed = { [first]: Math.floor(now() / 1000) };
+        }
+        const c = completed;
+        const requirements = await recipeImplementation.getMFARequirementsForAuth({
+          tenantId,
+          accessTokenPayload: payload ?? {},
+          completedFactors: c,
+          userId,
+          factorsSetUpForUser: () => recipeImplementation.getFactorsSetupForUser({ userId, userContext }),
+          requiredSecondaryFactorsForUser: () => recipeImplementation.getRequiredSecondaryFactorsForUser({ userId, userContext }),
+          requiredSecondaryFactorsForTenant: async () => config.requiredSecondaryFactors ?? [],
+          userContext,
+        });
+        return { c, v: getNextSetOfUnsatisfiedFactors(c, requirements).factorIds.length === 0 };
+      },
+    };
+    return recipe;
+  };
+}
+
+function makeDefaultFunctions(
+  storage: Storage,
+  config: MultiFactorAuthConfig,
+  providers: FactorProvider[],
+  self: () => RecipeInterface,
+  recipe: () => MultiFactorAuthRecipe,
+): RecipeInterface {
+  const readRequired = async (userId: string) => {
+    const value = (await storage.users.getMetadata(userId))[METADATA_KEY];
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+  };
+  return {
+    // Default: any ONE of the required factors (user's and tenant's together), as in protocol 5.2.
+    getMFARequirementsForAuth: async ({ requiredSecondaryFactorsForUser, requiredSecondaryFactorsForTenant }) => {
+      const required = [...new Set([...(await requiredSecondaryFactorsForUser()), ...(await requiredSecondaryFactorsForTenant())])];
+      return required.length === 0 ? [] : [{ oneOf: required }];
+    },
+    getFactorsSetupForUser: async ({ userId, userContext }) => {
+      const lists = await Promise.all(providers.map((p) => p.getFactorsSetUpForUser(userId, userContext)));
+      return [...new Set(lists.flat())];
+    },
+    markFactorAsCompleteInSession: async ({ session, factorId, userContext }) => {
+      const current = MultiFactorAuthClaim.getValueFromPayload(session.getAccessTokenPayload())?.c ?? {};
+      const payload: JSONObject = { ...session.getAccessTokenPayload(), [MultiFactorAuthClaim.key]: { c: { ...current, [factorId]: Math.floor(now() / 1000) }, v: false } };
+      const value = await recipe().computeClaimValue({ userId: session.getUserId(), tenantId: session.getTenantId(), payload, userContext });
+      await session.setClaimValue(MultiFactorAuthClaim, value, userContext);
+    },
+    assertAllowedToSetupFactorElseThrowInvalidClaimError: async ({ session, factorId, userContext }) => {
+      const value = await recipe().computeClaimValue({ userId: session.getUserId(), tenantId: session.getTenantId(), payload: session.getAccessTokenPayload(), userContext });
+      if (value.v) return;
+      const requirements = await self().getMFARequirementsForAuth({
+        tenantId: session.getTenantId(),
+        accessTokenPayload: session.getAccessTokenPayload(),
+        completedFactors: value.c,
+        userId: session.getUserId(),
+        factorsSetUpForUser: () => self().getFactorsSetupForUser({ userId: session.getUserId(), userContext }),
+        requiredSecondaryFactorsForUser: () => self().getRequiredSecondaryFactorsForUser({ userId: session.getUserId(), userContext }),
+        requiredSecondaryFactorsForTenant: async () => config.requiredSecondaryFactors ?? [],
+        userContext,
+      });
+      const next = getNextSetOfUnsatisfiedFactors(value.c, requirements).factorIds;
+      const setUp = await self().getFactorsSetupForUser({ userId: session.getUserId(), userContext });
+      // Once a user has a factor of the next set, only that factor can finish MFA: no new factor may be added (protocol 5.4).
+      if (next.some((id) => setUp.includes(id))) throw invalidMFA("Completed factors in the session does not satisfy the MFA requirements for auth");
+      if (next.length > 0 && !next.includes(factorId)) throw invalidMFA("Not allowed to setup factor that is not in the next set of unsatisfied factors");
+    },
+    getRequiredSecondaryFactorsForUser: async ({ userId }) => readRequired(userId),
+    addToRequiredSecondaryFactorsForUser: async ({ userId, factorId }) => {
+      const current = await readRequired(userId);
+      if (!current.includes(factorId)) await storage.users.updateMetadata(userId, { [METADATA_KEY]: [...current, factorId] });
+    },
+    removeFromRequiredSecondaryFactorsForUser: async ({ userId, factorId }) => {
+      const current = await readRequired(userId);
+      if (current.includes(factorId)) await storage.users.updateMetadata(userId, { [METADATA_KEY]: current.filter((id) => id !== factorId) });
+    },
+  };
+}
+
+export function getMFARecipe(): MultiFactorAuthRecipe {
+  const recipe = findRecipe<MultiFactorAuthRecipe>(MFA_RECIPE_ID);
+  if (!recipe) throw new ConfigError("The multifactorauth recipe is not initialised: add MultiFactorAuth.init() to recipeList");
+  return recipe;
+}
+
+export function isMFAInitialised(): boolean {
+  return findRecipe(MFA_RECIPE_ID) !== undefined;
+}
