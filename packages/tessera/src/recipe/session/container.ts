@@ -6,7 +6,8 @@
 import { SessionError } from "../../core/errors.js";
 import type { HttpRequest, HttpResponse } from "../../core/http.js";
 import type { JSONObject, SessionClaim, SessionClaimValidator, UserContext } from "./claims/types.js";
-import { buildFrontToken, stripProtectedProps } from "./tokens.js";
+import { buildFrontToken, PROTECTED_PROPS, stripProtectedProps } from "./tokens.js";
+import type { ClaimValidationError } from "../../core/errors.js";
 import { clearTokens, setAccessTokenInResponse, setAntiCsrfTokenInResponse, setToken } from "./transport.js";
 import type { NormalisedSessionConfig, RecipeInterface, SessionContainer, SessionTokens, TokenTransferMethod } from "./types.js";
 
@@ -92,21 +93,30 @@ export class SessionContainerImpl implements SessionContainer {
   };
 
   assertClaims = async (claimValidators: SessionClaimValidator[], userContext: UserContext = {}): Promise<void> => {
+    let payload = this.payload;
+    // A refetch writes to storage anyway; read the stored payload first, because it is newer than this token
+    // (a claim set by handle lives there). Refetching from the token alone would overwrite such a change.
+    if (await this.needsRefetch(claimValidators, payload, userContext)) {
+      const info = await this.information(userContext);
+      payload = { ...pickProtectedProps(this.payload), ...info.customClaimsInAccessTokenPayload };
+    }
     const result = await this.init.recipe().validateClaims({
       userId: this.init.userId,
       recipeUserId: this.init.recipeUserId,
       tenantId: this.init.tenantId,
-      accessTokenPayload: this.payload,
+      accessTokenPayload: payload,
       claimValidators,
       userContext,
     });
-    if (result.accessTokenPayloadUpdate !== undefined) {
-      const update = stripProtectedProps(result.accessTokenPayloadUpdate);
-      // Keys the refetch removed are deleted by merging null for them.
-      for (const key of Object.keys(stripProtectedProps(this.payload))) if (!(key in update)) update[key] = null;
+    const next = stripProtectedProps(result.accessTokenPayloadUpdate ?? payload);
+    const current = stripProtectedProps(this.payload);
+    if (JSON.stringify(next) !== JSON.stringify(current)) {
+      const update: JSONObject = { ...next };
+      // Keys gone from the new payload are deleted by merging null for them.
+      for (const key of Object.keys(current)) if (!(key in next)) update[key] = null;
       await this.mergeIntoAccessTokenPayload(update, userContext);
     }
-    if (result.invalidClaims.length > 0) throw SessionError.invalidClaims(result.invalidClaims);
+    if (result.invalidClaims.length > 0) throw SessionError.invalidClaims(withoutDuplicates(result.invalidClaims));
   };
 
   fetchAndSetClaim = async <T>(claim: SessionClaim<T>, userContext: UserContext = {}): Promise<void> => {
@@ -135,6 +145,11 @@ export class SessionContainerImpl implements SessionContainer {
     if (this.init.antiCsrfToken !== undefined && this.init.refreshToken !== undefined) setAntiCsrfTokenInResponse(input.res, this.init.antiCsrfToken);
   };
 
+  private async needsRefetch(validators: SessionClaimValidator[], payload: JSONObject, userContext: UserContext): Promise<boolean> {
+    for (const validator of validators) if (validator.claim !== undefined && (await validator.shouldRefetch(payload, userContext))) return true;
+    return false;
+  }
+
   private frontToken(): string {
     return buildFrontToken(this.init.userId, this.expiry, this.payload);
   }
@@ -144,4 +159,24 @@ export class SessionContainerImpl implements SessionContainer {
     if (!info) throw SessionError.unauthorised("Session does not exist anymore");
     return info;
   }
+}
+
+function pickProtectedProps(payload: JSONObject): JSONObject {
+  const out: JSONObject = {};
+  for (const key of PROTECTED_PROPS) if (key in payload) out[key] = payload[key];
+  return out;
+}
+
+/**
+ * The same failure listed twice says nothing new: when the global list and a route's override both
+ * hold `hasValue(true)` for one claim (the seed's two samples together), the 403 names it once.
+ */
+function withoutDuplicates(errors: ClaimValidationError[]): ClaimValidationError[] {
+  const seen = new Set<string>();
+  return errors.filter((error) => {
+    const key = JSON.stringify([error.id, error.reason]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
