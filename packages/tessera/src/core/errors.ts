@@ -41,13 +41,14 @@ export interface ClaimValidationError {
   reason?: unknown;
 }
 
-export type SessionErrorType = "UNAUTHORISED" | "TRY_REFRESH_TOKEN" | "TOKEN_THEFT_DETECTED" | "INVALID_CLAIMS";
+export type SessionErrorType = "UNAUTHORISED" | "TRY_REFRESH_TOKEN" | "TOKEN_THEFT_DETECTED" | "INVALID_CLAIMS" | "CLEAR_DUPLICATE_SESSION_COOKIES";
 
 export type SessionErrorPayload =
   | { type: "UNAUTHORISED"; clearTokens: boolean }
   | { type: "TRY_REFRESH_TOKEN" }
   | { type: "TOKEN_THEFT_DETECTED"; sessionHandle: string; userId: string; recipeUserId: string }
-  | { type: "INVALID_CLAIMS"; claimValidationErrors: ClaimValidationError[] };
+  | { type: "INVALID_CLAIMS"; claimValidationErrors: ClaimValidationError[] }
+  | { type: "CLEAR_DUPLICATE_SESSION_COOKIES" };
 
 /**
  * A session failure. `type` is a closed union; `payload` is typed per type.
@@ -60,6 +61,7 @@ export class SessionError extends TesseraError {
   static readonly TRY_REFRESH_TOKEN = "TRY_REFRESH_TOKEN" as const;
   static readonly TOKEN_THEFT_DETECTED = "TOKEN_THEFT_DETECTED" as const;
   static readonly INVALID_CLAIMS = "INVALID_CLAIMS" as const;
+  static readonly CLEAR_DUPLICATE_SESSION_COOKIES = "CLEAR_DUPLICATE_SESSION_COOKIES" as const;
 
   readonly type: SessionErrorType;
   readonly payload: SessionErrorPayload;

@@ -42,10 +42,8 @@ export function wrapRequest(req: Request): HttpRequest {
     method: req.method.toUpperCase(),
     path: url.pathname,
     query: url.searchParams,
-    getHeader: (name) => {
-      const value = req.headers[name.toLowerCase()];
-      return Array.isArray(value) ? value.join(", ") : value;
-    },
+    // headersDistinct keeps every line of a repeated header (req.headers keeps only the first Authorization).
+    getHeader: (name) => req.headersDistinct[name.toLowerCase()]?.join(", "),
     getCookieValues: (name) => (cookies ??= parseCookieHeader(req.headers.cookie)).get(name) ?? [],
     getJSONBody: () =>
       (body ??= (async () => {

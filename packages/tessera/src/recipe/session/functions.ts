@@ -159,8 +159,11 @@ export function makeDefaultFunctions(state: SessionState, self: () => RecipeInte
       if (payload.iat * 1000 > at + config.clockSkewLeewayMs) throw SessionError.tryRefresh("Access token was issued in the future");
       if (typeof payload.nbf === "number" && payload.nbf * 1000 > at + config.clockSkewLeewayMs) throw SessionError.tryRefresh("Access token is not valid yet");
       const doAntiCsrfCheck = options?.antiCsrfCheck !== false;
-      if (config.antiCsrf === "VIA_TOKEN" && doAntiCsrfCheck && typeof payload.antiCsrfToken === "string") {
-        if (antiCsrfToken === undefined || !constantTimeEqual(antiCsrfToken, payload.antiCsrfToken)) throw SessionError.tryRefresh("Anti-CSRF token is missing or wrong");
+      if (config.antiCsrf === "VIA_TOKEN" && doAntiCsrfCheck) {
+        // A token made without anti-CSRF (header mode) cannot be used where the check applies (cookies).
+        if (typeof payload.antiCsrfToken !== "string" || antiCsrfToken === undefined || !constantTimeEqual(antiCsrfToken, payload.antiCsrfToken)) {
+          throw SessionError.tryRefresh("Anti-CSRF token is missing or wrong");
+        }
       }
       const identity = { handle: payload.sessionHandle, userId: payload.sub, recipeUserId: payload.rsub, tenantId: payload.tId };
       if (!payload.parentRefreshTokenHash1 && options?.checkDatabase !== true) {

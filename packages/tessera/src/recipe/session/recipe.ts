@@ -119,6 +119,10 @@ export function sessionRecipeFactory(input: SessionConfig = {}): RecipeFactory {
               res.sendJSON({ message: "token theft detected" });
             }
             return true;
+          case "CLEAR_DUPLICATE_SESSION_COOKIES":
+            res.setStatus(200);
+            res.sendJSON({ message: "The request contains multiple session cookies. We are clearing the cookie from olderCookieDomain. Session will be refreshed in the next refresh call." });
+            return true;
           case "INVALID_CLAIMS":
             if (handlers.onInvalidClaim) await handlers.onInvalidClaim(payload.claimValidationErrors, req, res, userContext);
             else {

@@ -95,6 +95,13 @@ export async function refreshSessionInRequest(
   userContext: UserContext,
 ): Promise<SessionContainer> {
   const { config } = state;
+  // Cookies from an older cookie domain shadow the current ones: clear those first, refresh on the next call (protocol 1.8).
+  if (config.olderCookieDomain !== undefined && hasMultipleAccessTokenCookies(req)) {
+    for (const [name, path] of [["sAccessToken", config.accessTokenPath], ["sRefreshToken", config.refreshTokenPath]] as const) {
+      res.setCookie({ name, value: "", path, domain: config.olderCookieDomain, expires: 0, httpOnly: true, secure: config.cookieSecure, sameSite: config.cookieSameSite });
+    }
+    throw new SessionError({ type: "CLEAR_DUPLICATE_SESSION_COOKIES" }, "multiple session cookies");
+  }
   const allowed = config.getTokenTransferMethod({ req, forCreateNewSession: false, userContext });
   const headerToken = allowed !== "cookie" ? getToken(req, "refresh", "header") : undefined;
   const cookieToken = allowed !== "header" ? getToken(req, "refresh", "cookie") : undefined;
