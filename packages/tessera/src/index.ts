@@ -11,6 +11,9 @@
  *   recipeList: [Session.init()],
  * });
  */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { normaliseAppInfo, type AppInfoInput } from "./core/app-info.js";
 import { setActiveClock, systemClock, type Clock } from "./core/clock.js";
 import { createSecretBox } from "./core/crypto/secretbox.js";
@@ -18,6 +21,7 @@ import { ConfigError } from "./core/errors.js";
 import { getInstance, resetInstance, setInstance } from "./core/instance.js";
 import type { RecipeFactory } from "./core/recipe.js";
 import type { Storage } from "./core/storage.js";
+import { openPostgresStorage } from "./storage/postgres/index.js";
 import { openSqliteStorage } from "./storage/sqlite/index.js";
 
 export { TesseraError, BadInputError, ConfigError, SessionError, StorageUnavailableError } from "./core/errors.js";
@@ -50,10 +54,32 @@ export function openStorage(database: string): Storage {
     if (path === "") throw new ConfigError('database "sqlite:" needs a file, e.g. "sqlite:./data/tessera.db"');
     return openSqliteStorage(path);
   }
-  if (/^postgres(ql)?:\/\//.test(database)) {
-    throw new ConfigError("PostgreSQL storage is not available in this version: use sqlite:<file>");
-  }
+  // PostgreSQL connects lazily (init stays synchronous): every storage call awaits the pool and
+  // the migrations first. `?pool=<n>` sets this process's pool size (default 10).
+  if (/^postgres(ql)?:\/\//.test(database)) return openPostgresStorage(database);
   throw new ConfigError(`database must be "sqlite:<file>", "sqlite::memory:" or a postgres:// URL; got "${database.replace(/\/\/[^@]*@/, "//***@")}"`);
+}
+
+/**
+ * Secrets that must be read back (signing keys, TOTP seeds) are always encrypted at rest. Without
+ * a configured master key, the embedded default keeps a generated key in a file beside the
+ * database (`<file>.key`, mode 0600), so a copied database file alone does not reveal them; an
+ * in-memory database gets a key that lives as long as the process. Any other storage needs
+ * `TESSERA_MASTER_KEY`: a key kept in the same database would protect nothing.
+ */
+function defaultMasterKey(database: string | Storage): string | undefined {
+  if (database === "sqlite::memory:") return randomBytes(32).toString("base64");
+  if (typeof database !== "string" || !database.startsWith("sqlite:")) return undefined;
+  const keyFile = `${database.slice("sqlite:".length).replace(/^\/\//, "")}.key`;
+  if (!existsSync(keyFile)) {
+    mkdirSync(dirname(keyFile), { recursive: true });
+    try {
+      writeFileSync(keyFile, randomBytes(32).toString("base64") + "\n", { mode: 0o600, flag: "wx" });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
+  return readFileSync(keyFile, "utf8").trim();
 }
 
 /** Starts tessera: normalises config, opens storage (migrating it), builds every recipe. */
@@ -64,7 +90,7 @@ export function init(config: TesseraConfig): void {
   setActiveClock(config.clock ?? systemClock);
   const database = config.database ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   const storage = typeof database === "string" ? openStorage(database) : database;
-  const masterKey = config.masterKey ?? (process.env.TESSERA_MASTER_KEY || undefined);
+  const masterKey = config.masterKey ?? (process.env.TESSERA_MASTER_KEY || undefined) ?? defaultMasterKey(database);
   const secretBox = createSecretBox(masterKey);
   const recipes = config.recipeList.map((factory) => factory({ appInfo, storage, secretBox }));
   const ids = new Set<string>();
