@@ -33,7 +33,21 @@ SuperTokens.init({
         websiteBasePath: "/auth",
     },
     recipeList: [
-        EmailPassword.init(),
+        // The backend's policy follows ASVS 6.2: length (8+), no composition rules, a common-password
+        // list. The pre-built UI's own default asks for a digit; it is replaced so both agree.
+        EmailPassword.init({
+            signInAndUpFeature: {
+                signUpForm: {
+                    formFields: [
+                        {
+                            id: "password",
+                            validate: async (value: string) =>
+                                [...value].length >= 8 ? undefined : "Use at least 8 characters",
+                        },
+                    ],
+                },
+            },
+        }),
         TOTP.init(),
         MultiFactorAuth.init({ firstFactors: ["emailpassword"] }),
         Session.init(),

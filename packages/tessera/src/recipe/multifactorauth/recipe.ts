@@ -87,7 +87,10 @@ export function multiFactorAuthRecipeFactory(config: MultiFactorAuthConfig = {})
           method: "PUT",
           path: "/mfa/info",
           handle: async ({ req, res, userContext }) => {
-            if (!apiImplementation.resyncSessionAndFetchMFAInfoPUT) return res.sendJSON({ message: "Not found" });
+            if (!apiImplementation.resyncSessionAndFetchMFAInfoPUT) {
+              res.setStatus(404);
+              return res.sendJSON({ message: "Not found" });
+            }
             const session = await getSession(req, res, { overrideGlobalClaimValidators: () => [] }, userContext);
             if (!session) throw SessionError.unauthorised("Session does not exist", false);
             res.sendJSON(await apiImplementation.resyncSessionAndFetchMFAInfoPUT({ session, userContext }));

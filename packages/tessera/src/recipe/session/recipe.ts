@@ -5,6 +5,7 @@
 import { SessionError } from "../../core/errors.js";
 import { findRecipe } from "../../core/instance.js";
 import { composeOverride } from "../../core/override.js";
+import type { HttpResponse } from "../../core/http.js";
 import type { RecipeFactory, RecipeInstance, Route } from "../../core/recipe.js";
 import { makeDefaultAPIs } from "./api.js";
 import type { SessionClaim, SessionClaimValidator } from "./claims/types.js";
@@ -49,7 +50,7 @@ export function sessionRecipeFactory(input: SessionConfig = {}): RecipeFactory {
         method: "POST",
         path: "/session/refresh",
         handle: async ({ req, res, userContext }) => {
-          if (!apiImplementation.refreshPOST) return res.sendJSON({ message: "Not found" });
+          if (!apiImplementation.refreshPOST) return notFound(res);
           await apiImplementation.refreshPOST({ options: { config, recipeImplementation, req, res }, userContext });
           res.sendJSON({});
         },
@@ -58,7 +59,7 @@ export function sessionRecipeFactory(input: SessionConfig = {}): RecipeFactory {
         method: "POST",
         path: "/signout",
         handle: async ({ req, res, userContext }) => {
-          if (!apiImplementation.signOutPOST) return res.sendJSON({ message: "Not found" });
+          if (!apiImplementation.signOutPOST) return notFound(res);
           // Signing out must work for a user who has not finished MFA: no claim validators here.
           const session = await getSessionFromRequest(context, req, res, { sessionRequired: true, overrideGlobalClaimValidators: () => [] }, userContext);
           if (!session) throw SessionError.unauthorised("Session does not exist", false);
@@ -135,6 +136,12 @@ export function sessionRecipeFactory(input: SessionConfig = {}): RecipeFactory {
     };
     return recipe;
   };
+}
+
+/** An endpoint the app switched off (its API set to undefined) answers as if it did not exist. */
+function notFound(res: HttpResponse): void {
+  res.setStatus(404);
+  res.sendJSON({ message: "Not found" });
 }
 
 /** The running session recipe; throws a clear error when tessera or the session recipe is not initialised. */
