@@ -74,6 +74,8 @@ function Home() {
     const session = useSessionContext();
     const [likeResult, setLikeResult] = useState<LikeResult | undefined>(undefined);
     const [busy, setBusy] = useState(false);
+    // Counts finished requests, so a test (or a person) can tell a new result from the previous one.
+    const [count, setCount] = useState(0);
 
     if (session.loading) {
         return <p>Loading…</p>;
@@ -97,6 +99,7 @@ function Home() {
         } catch (err) {
             setLikeResult({ error: String(err) });
         } finally {
+            setCount((c) => c + 1);
             setBusy(false);
         }
     }
@@ -122,6 +125,7 @@ function Home() {
             </p>
             <pre
                 id="like-result"
+                data-count={count}
                 data-status={likeResult && "status" in likeResult ? String(likeResult.status) : ""}
                 style={{ background: "#f4f4f4", padding: 12, minHeight: "1.5em", whiteSpace: "pre-wrap" }}
             >

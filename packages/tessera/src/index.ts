@@ -55,7 +55,8 @@ export function openStorage(database: string): Storage {
     return openSqliteStorage(path);
   }
   // PostgreSQL connects lazily (init stays synchronous): every storage call awaits the pool and
-  // the migrations first. `?pool=<n>` sets this process's pool size (default 10).
+  // the migrations first. The URL may add `?pool=` (default 10), `?statement_timeout=` (ms) and
+  // `?connect_timeout=` (s); see storage/postgres.
   if (/^postgres(ql)?:\/\//.test(database)) return openPostgresStorage(database);
   throw new ConfigError(`database must be "sqlite:<file>", "sqlite::memory:" or a postgres:// URL; got "${database.replace(/\/\/[^@]*@/, "//***@")}"`);
 }

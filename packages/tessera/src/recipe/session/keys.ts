@@ -9,8 +9,8 @@
  * (end of its period + access-token validity), then it is deleted.
  *
  * Staleness: an instance that meets an unknown `kid` re-reads the table (at most once per
- * {@link RELOAD_COOLDOWN_MS}), and a key is written before anything is signed with it, so a
- * token signed anywhere verifies everywhere.
+ * {@link RELOAD_COOLDOWN_MS}). The next period's key is stored half a period before it signs
+ * anything, so a token signed anywhere verifies everywhere.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { randomToken } from "../../core/crypto/random.js";
@@ -59,6 +59,7 @@ export class KeyRing {
       await this.options.storage.keys.deleteRetired(now());
     }
     if (!key) throw new Error("Signing key could not be stored or read back");
+    if (kind === "dynamic") await this.publishNextKey(period);
     key.privateKey ??= createPrivateKey(this.options.secretBox.open(key.row.privateKey, `signing-key:${key.row.kid}`));
     return { kid: key.row.kid, privateKey: key.privateKey };
   }
@@ -107,6 +108,20 @@ export class KeyRing {
     return this.refreshMacKey;
   }
 
+  /**
+   * Once the current period is half over, the next period's key is stored ahead of its use. Every
+   * instance that reads the key table from then on knows it, so when signing moves to it, the
+   * re-read cooldown can never hide it from a verifier (rotation interval > 2 × cooldown).
+   */
+  private async publishNextKey(period: number): Promise<void> {
+    const interval = this.options.rotationIntervalMs;
+    if (now() - period * interval < interval / 2 || this.find("dynamic", period + 1)) return;
+    await this.reload(true);
+    if (this.find("dynamic", period + 1)) return;
+    await this.options.storage.keys.insert(this.generate("dynamic", period + 1));
+    await this.reload(true);
+  }
+
   private find(kind: KeyKind, period: number): CachedKey | undefined {
     for (const key of this.keys.values()) if (key.row.kind === kind && key.row.period === period) return key;
     return undefined;
@@ -115,6 +130,8 @@ export class KeyRing {
   private reload(force: boolean): Promise<void> {
     if (this.reloading) return this.reloading;
     if (!force && now() - this.lastReload < RELOAD_COOLDOWN_MS) return Promise.resolve();
+    // Stamped when the read starts: a key inserted during the read is caught by the next one.
+    const started = now();
     this.reloading = (async () => {
       try {
         const rows = await this.options.storage.keys.list();
@@ -125,7 +142,7 @@ export class KeyRing {
         }
         const present = new Set(rows.map((r) => r.kid));
         for (const kid of this.keys.keys()) if (!present.has(kid)) this.keys.delete(kid);
-        this.lastReload = now();
+        this.lastReload = started;
       } finally {
         this.reloading = undefined;
       }

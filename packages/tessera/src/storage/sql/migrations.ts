@@ -5,7 +5,7 @@
  *
  * Never edit a migration that has shipped: add the next version instead.
  */
-import { StorageUnavailableError, ConfigError } from "../../core/errors.js";
+import { ConfigError, TesseraError } from "../../core/errors.js";
 import { toNumber, type SqlDriver } from "./driver.js";
 import { EMAIL_PASSWORD_MIGRATION } from "./schema/emailpassword.js";
 import { TOTP_MIGRATION } from "./schema/totp.js";
@@ -148,7 +148,8 @@ export async function assertMigrated(driver: SqlDriver): Promise<void> {
     );
     version = row?.version === null || row?.version === undefined ? 0 : toNumber(row.version);
   } catch (error) {
-    if (error instanceof StorageUnavailableError) throw error;
+    // Only a missing migrations table means "not migrated"; any other failure is reported as it is.
+    if (error instanceof TesseraError || !/tessera_migrations/.test(String((error as Error)?.message))) throw error;
     version = 0;
   }
   if (version < LATEST_VERSION) {
