@@ -13,7 +13,7 @@ import { getInstance } from "../../core/instance.js";
 import type { RecipeFactory } from "../../core/recipe.js";
 import type { JSONObject, SessionClaim, SessionClaimValidator, UserContext } from "./claims/types.js";
 import { getSessionRecipe, sessionRecipeFactory } from "./recipe.js";
-import { createNewSessionInRequest, getSessionFromRequest, refreshSessionInRequest, buildPayloadWithClaims } from "./request.js";
+import { assertRequiredClaims, buildPayloadWithClaims, createNewSessionInRequest, getSessionFromRequest, refreshSessionInRequest } from "./request.js";
 import type { SessionConfig, SessionContainer, SessionInformation, VerifySessionOptions } from "./types.js";
 
 export type {
@@ -88,15 +88,7 @@ export async function getSessionWithoutRequestResponse(
   }
   const session = await recipe.recipeImplementation.getSession({ accessToken, antiCsrfToken, options, userContext });
   if (!session) return undefined;
-  const globalValidators = await recipe.recipeImplementation.getGlobalClaimValidators({
-    userId: session.getUserId(),
-    recipeUserId: session.getRecipeUserId(),
-    tenantId: session.getTenantId(),
-    claimValidatorsAddedByOtherRecipes: [...recipe.state.claimValidatorsAddedByOtherRecipes],
-    userContext,
-  });
-  const validators = options?.overrideGlobalClaimValidators ? await options.overrideGlobalClaimValidators(globalValidators, session, userContext) : globalValidators;
-  await session.assertClaims(validators, userContext);
+  await assertRequiredClaims(recipe.context, session, options, userContext);
   return session;
 }
 

@@ -75,6 +75,17 @@ export async function getSessionFromRequest(
 
   // Attached before the claims run, so a value they refetch reaches the client even when a claim then fails.
   session.attachToRequestResponse({ req, res, transferMethod }, userContext);
+  await assertRequiredClaims({ state, recipe }, session, options, userContext);
+  return session;
+}
+
+/** The global validators (recipes' plus the app's override), replaced by the route's override if any, asserted on the session (protocol 2.4). */
+export async function assertRequiredClaims(
+  { state, recipe }: RequestContext,
+  session: SessionContainer,
+  options: VerifySessionOptions | undefined,
+  userContext: UserContext,
+): Promise<void> {
   const globalValidators = await recipe.getGlobalClaimValidators({
     userId: session.getUserId(),
     recipeUserId: session.getRecipeUserId(),
@@ -84,7 +95,6 @@ export async function getSessionFromRequest(
   });
   const validators = await resolveValidators(globalValidators, options?.overrideGlobalClaimValidators, session, userContext);
   await session.assertClaims(validators, userContext);
-  return session;
 }
 
 /** POST {apiBasePath}/session/refresh (protocol 1.8). */
