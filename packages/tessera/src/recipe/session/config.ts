@@ -63,8 +63,15 @@ export function normaliseSessionConfig(config: SessionConfig, appInfo: AppInfo):
     signingKeyRotationIntervalMs: seconds(config.signingKeyRotationInterval, 7 * DAY, "signingKeyRotationInterval"),
     clockSkewLeewayMs: config.clockSkewLeeway === 0 ? 0 : seconds(config.clockSkewLeeway, 30, "clockSkewLeeway"),
     issuer: appInfo.apiDomain + appInfo.apiBasePath,
+    verifiedTokenCacheSize: cacheSize(config.verifiedTokenCacheSize),
     allowInsecureSameSiteNone: isLocalOrIP(new URL(appInfo.apiDomain).hostname) && isLocalOrIP(new URL(appInfo.websiteDomain).hostname),
   };
+}
+
+function cacheSize(value: number | undefined): number {
+  if (value === undefined) return 10_000;
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError("Session.init: verifiedTokenCacheSize must be a whole number, 0 to turn the cache off");
+  return value;
 }
 
 /** Verifying and refreshing accept either method; a new session follows `st-auth-mode` (protocol 1.7). */

@@ -16,6 +16,7 @@ import type { JSONObject, SessionClaim } from "./claims/types.js";
 import { validateClaims as runClaimValidation } from "./claims/validate.js";
 import { SessionContainerImpl } from "./container.js";
 import type { SessionState } from "./state.js";
+import { VerifiedTokenCache } from "./verified-cache.js";
 import {
   antiCsrfTokenFor,
   checkHeader,
@@ -34,6 +35,7 @@ import type { RecipeInterface, SessionInformation } from "./types.js";
 export function makeDefaultFunctions(state: SessionState, self: () => RecipeInterface): RecipeInterface {
   const { config, storage, keys } = state;
   const kind = config.useDynamicAccessTokenSigningKey ? "dynamic" : "static";
+  const verified = new VerifiedTokenCache(config.verifiedTokenCacheSize);
 
   const isExpired = (row: SessionRow, at: number): boolean =>
     row.expiresAt <= at || (config.sessionMaxLifetimeMs !== undefined && row.createdAt + config.sessionMaxLifetimeMs <= at);
@@ -143,21 +145,29 @@ export function makeDefaultFunctions(state: SessionState, self: () => RecipeInte
         if (options?.sessionRequired === false) return undefined;
         throw SessionError.unauthorised("Session does not exist. Are you sending the session tokens in the request?", false);
       }
-      const parsed = parseAccessToken(accessToken);
-      if (!parsed) {
-        if (options?.sessionRequired === false) return undefined;
-        throw SessionError.unauthorised("The access token could not be parsed", false);
-      }
-      // Everything below is a verification failure of a token shaped like ours: the client should refresh.
-      const kid = checkHeader(parsed.header, config.useDynamicAccessTokenSigningKey ? "d-" : "s-");
-      if (!kid) throw SessionError.tryRefresh("Access token header is not acceptable");
-      const key = keys.cachedVerificationKey(kid) ?? (await keys.verificationKey(kid));
-      if (!key || !verifySignature(parsed, key)) throw SessionError.tryRefresh("Access token signature is not valid");
-      const payload = parsed.payload;
       const at = now();
-      if (at >= payload.exp * 1000) throw SessionError.tryRefresh("Access token has expired");
-      if (payload.iat * 1000 > at + config.clockSkewLeewayMs) throw SessionError.tryRefresh("Access token was issued in the future");
-      if (typeof payload.nbf === "number" && payload.nbf * 1000 > at + config.clockSkewLeewayMs) throw SessionError.tryRefresh("Access token is not valid yet");
+      const cached = verified.get(accessToken, at);
+      let payload: AccessTokenPayload;
+      if (cached !== undefined) {
+        payload = JSON.parse(cached) as AccessTokenPayload;
+      } else {
+        const parsed = parseAccessToken(accessToken);
+        if (!parsed) {
+          if (options?.sessionRequired === false) return undefined;
+          throw SessionError.unauthorised("The access token could not be parsed", false);
+        }
+        // Everything below is a verification failure of a token shaped like ours: the client should refresh.
+        const kid = checkHeader(parsed.header, config.useDynamicAccessTokenSigningKey ? "d-" : "s-");
+        if (!kid) throw SessionError.tryRefresh("Access token header is not acceptable");
+        const key = keys.cachedVerificationKey(kid) ?? (await keys.verificationKey(kid));
+        if (!key || !verifySignature(parsed, key)) throw SessionError.tryRefresh("Access token signature is not valid");
+        payload = parsed.payload;
+        if (at >= payload.exp * 1000) throw SessionError.tryRefresh("Access token has expired");
+        if (payload.iat * 1000 > at + config.clockSkewLeewayMs) throw SessionError.tryRefresh("Access token was issued in the future");
+        if (typeof payload.nbf === "number" && payload.nbf * 1000 > at + config.clockSkewLeewayMs) throw SessionError.tryRefresh("Access token is not valid yet");
+        // Tokens awaiting promotion need the database on first use anyway; only settled tokens are cached.
+        if (!payload.parentRefreshTokenHash1) verified.set(accessToken, JSON.stringify(payload), payload.exp * 1000);
+      }
       const doAntiCsrfCheck = options?.antiCsrfCheck !== false;
       if (config.antiCsrf === "VIA_TOKEN" && doAntiCsrfCheck) {
         // A token made without anti-CSRF (header mode) cannot be used where the check applies (cookies).

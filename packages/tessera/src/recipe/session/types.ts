@@ -49,6 +49,8 @@ export interface SessionConfig {
   signingKeyRotationInterval?: number;
   /** Accepted clock difference for `iat`/`nbf` in the future, between instances (default 30 s). Never applied to `exp`. */
   clockSkewLeeway?: number;
+  /** How many verified access tokens to remember, so a repeated token skips the signature check (default 10000; 0 turns it off). */
+  verifiedTokenCacheSize?: number;
   errorHandlers?: ErrorHandlers;
   override?: {
     functions?: (originalImplementation: RecipeInterface) => RecipeInterface;
@@ -78,6 +80,7 @@ export interface NormalisedSessionConfig {
   issuer: string;
   /** True when API and website are both localhost or IPs: SameSite=None without Secure is then allowed (development). */
   allowInsecureSameSiteNone: boolean;
+  verifiedTokenCacheSize: number;
 }
 
 export interface VerifySessionOptions {
