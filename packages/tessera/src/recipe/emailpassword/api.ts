@@ -3,7 +3,7 @@
  * (routes.ts); these functions call the recipe functions and return a status union.
  */
 import MultiFactorAuth from "../multifactorauth/index.js";
-import Session, { type SessionContainer } from "../session/index.js";
+import Session, { Error as SessionError, type SessionContainer } from "../session/index.js";
 import { EMAIL_ID, PASSWORD_ID } from "./config.js";
 import { stringField } from "./form.js";
 import { resetPasswordWithToken, sendResetPasswordEmailToUser } from "./reset.js";
@@ -22,9 +22,17 @@ async function createSession(options: APIOptions, tenantId: string, userId: stri
   return session;
 }
 
+/** Without a session, only a configured first factor may sign in (protocol 5.4); checked before any account is touched. */
+function assertFirstFactor(tenantId: string): void {
+  if (MultiFactorAuth.isInitialised() && !MultiFactorAuth.isValidFirstFactor(tenantId, FACTOR_ID)) {
+    throw SessionError.unauthorised("A valid session is required to authenticate with secondary factors", false);
+  }
+}
+
 export function makeDefaultAPIs(): APIInterface {
   return {
     signUpPOST: async ({ formFields, tenantId, options, userContext }) => {
+      assertFirstFactor(tenantId);
       const email = stringField(formFields, EMAIL_ID);
       const password = stringField(formFields, PASSWORD_ID);
       const result = await options.recipeImplementation.signUp({ email, password, tenantId, userContext });
@@ -33,6 +41,7 @@ export function makeDefaultAPIs(): APIInterface {
     },
 
     signInPOST: async ({ formFields, tenantId, options, userContext }) => {
+      assertFirstFactor(tenantId);
       const email = stringField(formFields, EMAIL_ID);
       const password = stringField(formFields, PASSWORD_ID);
       const result = await options.recipeImplementation.signIn({ email, password, tenantId, userContext });

@@ -57,6 +57,11 @@ export function isInitialised(): boolean {
   return isMFAInitialised();
 }
 
+/** True when `factorId` may start a sign-in (MultiFactorAuth.init's firstFactors, or every factor when unset; protocol 5.4). */
+export function isValidFirstFactor(_tenantId: string, factorId: string): boolean {
+  return getMFARecipe().firstFactors().includes(factorId);
+}
+
 /** For factor recipes: announce factors so MFA can tell which ones a user has set up. Call from postInit. */
 export function registerFactorProvider(provider: FactorProvider): void {
   getMFARecipe().providers.push(provider);
@@ -74,6 +79,7 @@ const MultiFactorAuth = {
   addToRequiredSecondaryFactorsForUser,
   removeFromRequiredSecondaryFactorsForUser,
   isInitialised,
+  isValidFirstFactor,
   registerFactorProvider,
 };
 
