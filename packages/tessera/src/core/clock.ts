@@ -20,14 +20,16 @@ export function fixedClock(startMs: number): Clock & { advance(ms: number): void
   };
 }
 
-let active: Clock = systemClock;
+// On globalThis for the same reason as the instance registry (core/instance.ts): one per process.
+const ACTIVE = Symbol.for("tessera.clock");
+const holder = globalThis as unknown as { [ACTIVE]?: Clock };
 
 /** Sets the clock that {@link now} reads; `tessera.init` calls it, tests pass a fixed clock there. */
 export function setActiveClock(clock: Clock): void {
-  active = clock;
+  holder[ACTIVE] = clock;
 }
 
 /** The current time in ms from the active clock. Every time-dependent rule in tessera reads this. */
 export function now(): number {
-  return active.now();
+  return (holder[ACTIVE] ?? systemClock).now();
 }

@@ -141,7 +141,9 @@ export interface FrameworkWrapper {
   wrapResponse(native: unknown): HttpResponse;
 }
 
-const frameworkWrappers = new Map<string, FrameworkWrapper>();
+// One map per process, shared by every loaded copy of tessera (see core/instance.ts).
+const WRAPPERS = Symbol.for("tessera.frameworkWrappers");
+const frameworkWrappers: Map<string, FrameworkWrapper> = ((globalThis as unknown as { [WRAPPERS]?: Map<string, FrameworkWrapper> })[WRAPPERS] ??= new Map());
 
 /** Each adapter registers how to wrap its native objects when its module loads. */
 export function registerFrameworkWrapper(framework: string, wrapper: FrameworkWrapper): void {
@@ -167,4 +169,55 @@ export function toNeutral(framework: string, req: unknown, res: unknown): { req:
     throw new Error(`tessera cannot read this request: import the adapter for framework "${framework}" (tessera/framework/${framework}) before calling session functions with req and res`);
   }
   return { req: request, res: response };
+}
+
+// ---- for frameworks whose handlers return the response as a value ----
+
+/** What a {@link createCollectingResponse} recorded, for the adapter to turn into the framework's own response. */
+export interface CollectedResponse {
+  status: number;
+  /** By lower-case name; `content-type` is set once a body is sent. Set-Cookie lives in `cookies`. */
+  headers: Map<string, string>;
+  /** One Set-Cookie line each, in order (never merged into one header). */
+  cookies: string[];
+  /** The JSON text once `sendJSON` ran, else undefined. */
+  body: string | undefined;
+}
+
+export interface CollectingResponse extends HttpResponse {
+  readonly collected: CollectedResponse;
+}
+
+/**
+ * An HttpResponse that records instead of writing, for frameworks that build their reply from a
+ * value (Hapi, AWS Lambda, fetch-style handlers): the adapter copies `collected` into the reply it
+ * returns, or into the app's own reply. `committed` tells it when the native response already left.
+ */
+export function createCollectingResponse(original: unknown, committed: () => boolean = () => false): CollectingResponse {
+  const collected: CollectedResponse = { status: 200, headers: new Map(), cookies: [], body: undefined };
+  const isSent = () => collected.body !== undefined || committed();
+  return {
+    collected,
+    setStatus: (code) => {
+      collected.status = code;
+    },
+    setHeader: (name, value, append = false) => {
+      if (isSent()) return;
+      const key = name.toLowerCase();
+      collected.headers.set(key, append ? appendHeaderValue(collected.headers.get(key), value) : value);
+    },
+    removeHeader: (name) => {
+      if (!isSent()) collected.headers.delete(name.toLowerCase());
+    },
+    setCookie: (cookie) => {
+      if (!isSent()) collected.cookies = upsertSetCookie(collected.cookies, serializeCookie(cookie));
+    },
+    sendJSON: (body) => {
+      if (isSent()) return;
+      collected.headers.set("content-type", "application/json; charset=utf-8");
+      collected.body = JSON.stringify(body);
+    },
+    isSent,
+    original,
+  };
 }

@@ -15,29 +15,36 @@ export interface TesseraInstance {
   readonly recipes: readonly RecipeInstance[];
 }
 
-let current: TesseraInstance | undefined;
+/**
+ * Kept on globalThis, not in this module: a bundler that copies tessera into several bundles of
+ * one process (Next.js does, per router), or an app that loads both the ESM and the CommonJS
+ * build, must still see the one instance that `tessera.init` made.
+ */
+const REGISTRY = Symbol.for("tessera.instance");
+const registry = globalThis as unknown as { [REGISTRY]?: TesseraInstance };
 
 export function setInstance(instance: TesseraInstance): void {
-  current = instance;
+  registry[REGISTRY] = instance;
 }
 
 export function getInstance(): TesseraInstance {
+  const current = registry[REGISTRY];
   if (!current) throw new ConfigError("tessera is not initialised: call tessera.init({ appInfo, recipeList, ... }) first");
   return current;
 }
 
 export function hasInstance(): boolean {
-  return current !== undefined;
+  return registry[REGISTRY] !== undefined;
 }
 
 /** Finds a recipe of the running instance by id. */
 export function findRecipe<T extends RecipeInstance>(id: string): T | undefined {
-  return current?.recipes.find((r) => r.id === id) as T | undefined;
+  return registry[REGISTRY]?.recipes.find((r) => r.id === id) as T | undefined;
 }
 
 /** Forgets the running instance and closes its storage (for tests and for a clean shutdown). */
 export async function resetInstance(): Promise<void> {
-  const previous = current;
-  current = undefined;
+  const previous = registry[REGISTRY];
+  registry[REGISTRY] = undefined;
   if (previous) await previous.storage.close();
 }

@@ -84,7 +84,9 @@ export function wrapResponse(res: Response): HttpResponse {
     },
     sendJSON: (body) => {
       if (res.headersSent) return;
-      res.status(status).setHeader("Content-Type", "application/json; charset=utf-8");
+      // Plain Node API (not res.status): Next.js hands getServerSideProps a bare ServerResponse.
+      res.statusCode = status;
+      res.setHeader("Content-Type", "application/json; charset=utf-8");
       res.end(JSON.stringify(body));
     },
     isSent: () => res.headersSent || res.writableEnded,

@@ -1,0 +1,159 @@
+/**
+ * `tessera/framework/fastify`: the Fastify adapter. It wraps Fastify's request and reply in the
+ * core's neutral interface and forwards; all auth logic lives in the core and the recipes.
+ *
+ * Module functions (`Session.createNewSession(req, res, …)`, `Session.getSession`) take Fastify's
+ * `request` and `reply`, with `tessera.init({ framework: "fastify", … })`.
+ *
+ * @example
+ * import { plugin, errorHandler } from "tessera/framework/fastify";
+ * await fastify.register(plugin);         // serves {apiBasePath}/... (refresh, sign-out, ...)
+ * fastify.setErrorHandler(errorHandler()); // turns session errors into 401/403
+ */
+import type { FastifyError, FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from "fastify";
+import {
+  appendHeaderValue,
+  NEUTRAL,
+  parseCookieHeader,
+  parseJSONBody,
+  readBodyText,
+  registerFrameworkWrapper,
+  serializeCookie,
+  upsertSetCookie,
+  type HttpRequest,
+  type HttpResponse,
+} from "../../core/http.js";
+import { handleAPIRequest, handleError, makeDefaultUserContext } from "../../core/router.js";
+import { BadInputError } from "../../core/errors.js";
+import { verifySessionInRequest, type SessionContainer, type VerifySessionOptions } from "../../recipe/session/index.js";
+
+/** A Fastify request after `verifySession`: `req.session` is the verified session (undefined only with `sessionRequired: false`). */
+export interface SessionRequest extends FastifyRequest {
+  session?: SessionContainer;
+}
+
+type Stashed<T> = { [NEUTRAL]?: T };
+
+/** Fastify's request as the core's neutral request (cached on the request). */
+export function wrapRequest(request: FastifyRequest): HttpRequest {
+  const stash = request as FastifyRequest & Stashed<HttpRequest>;
+  if (stash[NEUTRAL]) return stash[NEUTRAL];
+  const raw = request.raw;
+  const url = new URL(raw.url ?? request.url, "http://localhost");
+  let cookies: Map<string, string[]> | undefined;
+  let body: Promise<unknown> | undefined;
+  const wrapped: HttpRequest = {
+    method: request.method.toUpperCase(),
+    path: url.pathname,
+    query: url.searchParams,
+    getHeader: (name) => raw.headersDistinct[name.toLowerCase()]?.join(", "),
+    getCookieValues: (name) => (cookies ??= parseCookieHeader(raw.headers.cookie)).get(name) ?? [],
+    getJSONBody: () =>
+      (body ??= (async () => {
+        // Parsed by Fastify (or the app's own content-type parser) when the route ran its parsers;
+        // in our onRequest hook nothing is parsed yet and the stream is ours to read.
+        const parsed: unknown = request.body;
+        if (typeof parsed === "string") return parseJSONBody(parsed);
+        if (Buffer.isBuffer(parsed)) return parseJSONBody(parsed.toString("utf8"));
+        if (parsed !== undefined && parsed !== null) return parsed;
+        if (raw.readableEnded) return {};
+        return parseJSONBody(await readBodyText(raw));
+      })()),
+    original: request,
+  };
+  stash[NEUTRAL] = wrapped;
+  return wrapped;
+}
+
+/** Fastify's reply as the core's neutral response: headers and each Set-Cookie go through the reply. */
+export function wrapResponse(reply: FastifyReply): HttpResponse {
+  const stash = reply as FastifyReply & Stashed<HttpResponse>;
+  if (stash[NEUTRAL]) return stash[NEUTRAL];
+  let status = 200;
+  let sent = false;
+  const isSent = () => sent || reply.sent || reply.raw.headersSent;
+  // Headers go through the reply (not reply.raw), so Fastify sends them with its own and keeps
+  // every Set-Cookie as its own line.
+  const wrapped: HttpResponse = {
+    setStatus: (code) => {
+      status = code;
+    },
+    setHeader: (name, value, append = false) => {
+      if (isSent()) return;
+      const current = reply.getHeader(name);
+      reply.header(name, append ? appendHeaderValue(current === undefined ? undefined : String(current), value) : value);
+    },
+    removeHeader: (name) => {
+      if (!isSent()) reply.removeHeader(name);
+    },
+    setCookie: (cookie) => {
+      if (isSent()) return;
+      const current = reply.getHeader("set-cookie");
+      const list = current === undefined ? [] : Array.isArray(current) ? current.map(String) : [String(current)];
+      reply.removeHeader("set-cookie");
+      reply.header("set-cookie", upsertSetCookie(list, serializeCookie(cookie)));
+    },
+    sendJSON: (body) => {
+      if (isSent()) return;
+      sent = true;
+      void reply.code(status).header("content-type", "application/json; charset=utf-8").send(JSON.stringify(body));
+    },
+    isSent,
+    original: reply,
+  };
+  stash[NEUTRAL] = wrapped;
+  return wrapped;
+}
+
+registerFrameworkWrapper("fastify", {
+  wrapRequest: (native) => wrapRequest(native as FastifyRequest),
+  wrapResponse: (native) => wrapResponse(native as FastifyReply),
+});
+
+/**
+ * A Fastify plugin (`fastify.register(plugin)`) serving tessera's endpoints under `apiBasePath`
+ * from an `onRequest` hook, before any content-type parser: it reads the body itself, so it works
+ * with or without the app's parsers. Registered without encapsulation, so the hook sees every route.
+ */
+export const plugin: FastifyPluginCallback = Object.assign(
+  (fastify: FastifyInstance, _options: unknown, done: (error?: Error) => void) => {
+    fastify.addHook("onRequest", async (request, reply) => {
+      if (await handleAPIRequest(wrapRequest(request), wrapResponse(reply))) return reply;
+      return undefined;
+    });
+    done();
+  },
+  { [Symbol.for("skip-override")]: true, [Symbol.for("fastify.display-name")]: "tessera" },
+);
+
+const BODY_ERRORS = ["FST_ERR_CTP_INVALID_JSON_BODY", "FST_ERR_CTP_EMPTY_JSON_BODY", "FST_ERR_CTP_BODY_TOO_LARGE", "FST_ERR_CTP_INVALID_CONTENT_LENGTH"];
+
+/**
+ * For `fastify.setErrorHandler(errorHandler())`: answers tessera's errors (401/403/400/503) and
+ * hands any other error back to Fastify's default handling unchanged.
+ */
+export function errorHandler() {
+  return async (error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    // Fastify's own body errors (malformed JSON, too large) are bad input too: 400, never a stack trace.
+    const own = BODY_ERRORS.includes(String(error?.code)) ? new BadInputError("Request body is not valid JSON or is too large") : error;
+    if (await handleError(own, wrapRequest(request), wrapResponse(reply))) return reply;
+    throw error;
+  };
+}
+
+/** A Fastify `preHandler` that verifies the session (and its claims) and sets `req.session`; answers 401/403 itself. */
+export function verifySession(options?: VerifySessionOptions) {
+  // Returning the reply once it is answered makes Fastify wait for it and skip the route's handler.
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const req = wrapRequest(request);
+    const res = wrapResponse(reply);
+    const userContext = makeDefaultUserContext(req);
+    try {
+      (request as SessionRequest).session = await verifySessionInRequest(req, res, options, userContext);
+      return undefined;
+    } catch (error) {
+      if (await handleError(error, req, res, userContext)) return reply;
+      throw error;
+    }
+  };
+}

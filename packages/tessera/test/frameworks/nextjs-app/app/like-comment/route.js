@@ -1,0 +1,15 @@
+import { withSession } from "tessera/nextjs";
+import { SecondFactorClaim } from "../../seed/second-factor-claim";
+import { ensureInit } from "../../lib/tessera";
+
+export function POST(request) {
+  ensureInit();
+  return withSession(
+    request,
+    async (error, session) => {
+      if (error) throw error;
+      return Response.json({ userId: session.getUserId() });
+    },
+    { overrideGlobalClaimValidators: (globalValidators) => [...globalValidators, SecondFactorClaim.validators.hasValue(true)] },
+  );
+}
