@@ -180,16 +180,18 @@ describe("the seed's samples, served", () => {
     expect((await c.post("/other")).status).toBe(200);
   });
 
-  // A token that lacks the claim makes verifySession refetch it; the refetch reads the stored
-  // payload first, so a value set by handle wins over fetchValue's false and is never overwritten.
-  it.each(["cookie", "header"] as const)("offline: a token without the claim picks up the value set by handle at its next request (%s mode)", async (mode) => {
+  // A token that lacks the claim makes verifySession refetch it (fetchValue: false). That value goes
+  // into this token only: the value set by handle stays in storage (no lost update) and reaches the
+  // client at its next refresh, as the seed says.
+  it.each(["cookie", "header"] as const)("offline: a token without the claim is refused, and the refetch does not overwrite the value set by handle (%s mode)", async (mode) => {
     const c = new Client(server.url, mode);
     const login = await c.post("/login");
     const sessionHandle = login.body!.sessionHandle as string;
     expect(await server.Session.setClaimValue(sessionHandle, server.SecondFactorClaim, true)).toBe(true);
+    expect((await c.post("/like-comment")).status).toBe(403);
+    expect(await server.Session.getClaimValue(sessionHandle, server.SecondFactorClaim)).toEqual({ status: "OK", value: true });
+    expect((await c.refresh()).status).toBe(200);
     expect((await c.post("/like-comment")).status).toBe(200);
-    const stored = await server.Session.getClaimValue(sessionHandle, server.SecondFactorClaim);
-    expect(stored).toEqual({ status: "OK", value: true });
   });
 
   // The by-handle update and the refresh on their own, with no request in between.

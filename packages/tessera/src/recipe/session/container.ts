@@ -6,7 +6,7 @@
 import { SessionError } from "../../core/errors.js";
 import type { HttpRequest, HttpResponse } from "../../core/http.js";
 import type { JSONObject, SessionClaim, SessionClaimValidator, UserContext } from "./claims/types.js";
-import { buildFrontToken, PROTECTED_PROPS, stripProtectedProps } from "./tokens.js";
+import { buildFrontToken, mergePayload, payloadDelta, PROTECTED_PROPS, stripProtectedProps } from "./tokens.js";
 import type { ClaimValidationError } from "../../core/errors.js";
 import { clearTokens, setAccessTokenInResponse, setAntiCsrfTokenInResponse, setToken } from "./transport.js";
 import type { NormalisedSessionConfig, RecipeInterface, SessionContainer, SessionTokens, TokenTransferMethod } from "./types.js";
@@ -74,15 +74,49 @@ export class SessionContainerImpl implements SessionContainer {
   getExpiry = async (userContext: UserContext = {}): Promise<number> => (await this.information(userContext)).expiry;
 
   mergeIntoAccessTokenPayload = async (accessTokenPayloadUpdate: JSONObject, userContext: UserContext = {}): Promise<void> => {
-    const next: JSONObject = { ...stripProtectedProps(this.payload) };
-    for (const [key, value] of Object.entries(accessTokenPayloadUpdate)) {
-      if (value === null) delete next[key];
-      else if (value !== undefined) next[key] = value;
+    await this.replacePayload(mergePayload(this.payload, accessTokenPayloadUpdate), accessTokenPayloadUpdate, userContext);
+  };
+
+  /**
+   * Validates against this token's own payload, refetching what the validators ask for (protocol
+   * 2.3). A refetched value goes into the new token; it is written to storage only for keys whose
+   * stored value is still the one this token carries. So a claim changed by handle since this token
+   * was issued is neither overwritten (no lost update) nor granted to this older token: the client
+   * sees it after its next refresh. And a first-factor token stays refused after the session
+   * completes its second factor elsewhere.
+   */
+  assertClaims = async (claimValidators: SessionClaimValidator[], userContext: UserContext = {}): Promise<void> => {
+    const stored = (await this.needsRefetch(claimValidators, this.payload, userContext))
+      ? (await this.information(userContext)).customClaimsInAccessTokenPayload
+      : undefined;
+    const result = await this.init.recipe().validateClaims({
+      userId: this.init.userId,
+      recipeUserId: this.init.recipeUserId,
+      tenantId: this.init.tenantId,
+      accessTokenPayload: this.payload,
+      claimValidators,
+      userContext,
+    });
+    if (result.accessTokenPayloadUpdate !== undefined) {
+      const current = stripProtectedProps(this.payload);
+      const next = stripProtectedProps(result.accessTokenPayloadUpdate);
+      const changed = payloadDelta(current, next);
+      if (Object.keys(changed).length > 0) {
+        const storedUpdate: JSONObject = {};
+        for (const [key, value] of Object.entries(changed)) {
+          if (stored === undefined || JSON.stringify(stored[key]) === JSON.stringify(current[key])) storedUpdate[key] = value;
+        }
+        await this.replacePayload(next, storedUpdate, userContext);
+      }
     }
-    const result = await this.init.recipe().regenerateAccessToken({ accessToken: this.accessToken, newAccessTokenPayload: next, userContext });
+    if (result.invalidClaims.length > 0) throw SessionError.invalidClaims(withoutDuplicates(result.invalidClaims));
+  };
+
+  private async replacePayload(newPayload: JSONObject, storedPayloadUpdate: JSONObject, userContext: UserContext): Promise<void> {
+    const result = await this.init.recipe().regenerateAccessToken({ accessToken: this.accessToken, newAccessTokenPayload: newPayload, storedPayloadUpdate, userContext });
     if (result === undefined) {
-      // The access token expired meanwhile: keep the change in memory; the stored copy was updated if the session exists.
-      this.payload = { ...this.payload, ...next };
+      // The access token expired meanwhile: keep the change in memory; storage was updated.
+      this.payload = { ...pickProtectedProps(this.payload), ...stripProtectedProps(newPayload) };
       return;
     }
     this.accessToken = result.accessToken.token;
@@ -90,34 +124,7 @@ export class SessionContainerImpl implements SessionContainer {
     this.expiry = result.accessToken.expiry;
     this.updated = true;
     if (this.attached) setAccessTokenInResponse(this.init.config, this.attached.res, this.accessToken, this.frontToken(), this.attached.transferMethod);
-  };
-
-  assertClaims = async (claimValidators: SessionClaimValidator[], userContext: UserContext = {}): Promise<void> => {
-    let payload = this.payload;
-    // A refetch writes to storage anyway; read the stored payload first, because it is newer than this token
-    // (a claim set by handle lives there). Refetching from the token alone would overwrite such a change.
-    if (await this.needsRefetch(claimValidators, payload, userContext)) {
-      const info = await this.information(userContext);
-      payload = { ...pickProtectedProps(this.payload), ...info.customClaimsInAccessTokenPayload };
-    }
-    const result = await this.init.recipe().validateClaims({
-      userId: this.init.userId,
-      recipeUserId: this.init.recipeUserId,
-      tenantId: this.init.tenantId,
-      accessTokenPayload: payload,
-      claimValidators,
-      userContext,
-    });
-    const next = stripProtectedProps(result.accessTokenPayloadUpdate ?? payload);
-    const current = stripProtectedProps(this.payload);
-    if (JSON.stringify(next) !== JSON.stringify(current)) {
-      const update: JSONObject = { ...next };
-      // Keys gone from the new payload are deleted by merging null for them.
-      for (const key of Object.keys(current)) if (!(key in next)) update[key] = null;
-      await this.mergeIntoAccessTokenPayload(update, userContext);
-    }
-    if (result.invalidClaims.length > 0) throw SessionError.invalidClaims(withoutDuplicates(result.invalidClaims));
-  };
+  }
 
   fetchAndSetClaim = async <T>(claim: SessionClaim<T>, userContext: UserContext = {}): Promise<void> => {
     const update = await claim.build(this.init.userId, this.init.recipeUserId, this.init.tenantId, this.payload, userContext);

@@ -9,8 +9,7 @@
  */
 import { SessionError } from "../../core/errors.js";
 import { now } from "../../core/clock.js";
-import { randomId } from "../../core/crypto/random.js";
-import { constantTimeEqual } from "../../core/crypto/random.js";
+import { constantTimeEqual, randomId } from "../../core/crypto/random.js";
 import type { SessionRow } from "../../core/storage.js";
 import type { JSONObject, SessionClaim } from "./claims/types.js";
 import { validateClaims as runClaimValidation } from "./claims/validate.js";
@@ -26,6 +25,8 @@ import {
   parseAccessToken,
   parseRefreshToken,
   signAccessToken,
+  mergePayload,
+  payloadDelta,
   stripProtectedProps,
   verifySignature,
   type AccessTokenPayload,
@@ -296,12 +297,17 @@ export function makeDefaultFunctions(state: SessionState, self: () => RecipeInte
       return storage.sessions.updatePayload(sessionHandle, mergePayload(info.customClaimsInAccessTokenPayload, accessTokenPayloadUpdate));
     },
 
-    async regenerateAccessToken({ accessToken, newAccessTokenPayload }) {
+    async regenerateAccessToken({ accessToken, newAccessTokenPayload, storedPayloadUpdate, userContext }) {
       const parsed = parseAccessToken(accessToken);
       if (!parsed) throw SessionError.unauthorised("The access token could not be parsed", false);
       const payload = parsed.payload;
       const userPayload = stripProtectedProps(newAccessTokenPayload);
-      if (!(await storage.sessions.updatePayload(payload.sessionHandle, userPayload))) throw SessionError.unauthorised("Session does not exist anymore");
+      // Storage gets a delta, never this token's whole payload: a change made there since this token
+      // was issued (a claim set by handle) must not be overwritten by an older view.
+      const delta = storedPayloadUpdate ?? payloadDelta(stripProtectedProps(payload), userPayload);
+      if (!(await self().mergeIntoAccessTokenPayload({ sessionHandle: payload.sessionHandle, accessTokenPayloadUpdate: delta, userContext }))) {
+        throw SessionError.unauthorised("Session does not exist anymore");
+      }
       if (now() >= payload.exp * 1000) return undefined;
       const issued = await issueAccessToken({
         row: { handle: payload.sessionHandle, userId: payload.sub, recipeUserId: payload.rsub, tenantId: payload.tId },
@@ -337,14 +343,4 @@ export function makeDefaultFunctions(state: SessionState, self: () => RecipeInte
       return self().mergeIntoAccessTokenPayload({ sessionHandle, accessTokenPayloadUpdate: update, userContext });
     },
   };
-}
-
-/** Shallow merge where a `null` in the update deletes the key (protocol 2.5). */
-export function mergePayload(current: JSONObject, update: JSONObject): JSONObject {
-  const merged: JSONObject = { ...stripProtectedProps(current) };
-  for (const [key, value] of Object.entries(update)) {
-    if (value === null) delete merged[key];
-    else if (value !== undefined) merged[key] = value;
-  }
-  return stripProtectedProps(merged);
 }

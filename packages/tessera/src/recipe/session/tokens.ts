@@ -128,6 +128,26 @@ export function stripProtectedProps(payload: JSONObject): JSONObject {
   return out;
 }
 
+/** The merge update that turns `from` into `to`: changed keys with their new value, removed keys with null. */
+export function payloadDelta(from: JSONObject, to: JSONObject): JSONObject {
+  const delta: JSONObject = {};
+  for (const key of new Set([...Object.keys(from), ...Object.keys(to)])) {
+    if (JSON.stringify(from[key]) === JSON.stringify(to[key])) continue;
+    delta[key] = key in to ? to[key] : null;
+  }
+  return delta;
+}
+
+/** Shallow merge where a `null` in the update deletes the key (protocol 2.5). */
+export function mergePayload(current: JSONObject, update: JSONObject): JSONObject {
+  const merged: JSONObject = { ...stripProtectedProps(current) };
+  for (const [key, value] of Object.entries(update)) {
+    if (value === null) delete merged[key];
+    else if (value !== undefined) merged[key] = value;
+  }
+  return stripProtectedProps(merged);
+}
+
 // ---- refresh tokens ----
 
 export interface ParsedRefreshToken {

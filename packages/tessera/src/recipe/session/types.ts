@@ -182,8 +182,17 @@ export interface RecipeInterface {
   getSessionInformation(input: { sessionHandle: string; userContext: UserContext }): Promise<SessionInformation | undefined>;
   updateSessionDataInDatabase(input: { sessionHandle: string; newSessionData: JSONObject; userContext: UserContext }): Promise<boolean>;
   mergeIntoAccessTokenPayload(input: { sessionHandle: string; accessTokenPayloadUpdate: JSONObject; userContext: UserContext }): Promise<boolean>;
-  /** Regenerates an access token with a new payload (the DB copy is updated too); undefined if the session is gone. */
-  regenerateAccessToken(input: { accessToken: string; newAccessTokenPayload: JSONObject; userContext: UserContext }): Promise<{ accessToken: TokenInfo; payload: JSONObject } | undefined>;
+  /**
+   * Signs a replacement for `accessToken` carrying `newAccessTokenPayload` (same expiry), and merges
+   * `storedPayloadUpdate` into the stored payload (default: the keys that differ from the old
+   * token's). Undefined when the token expired meanwhile; throws unauthorised when the session is gone.
+   */
+  regenerateAccessToken(input: {
+    accessToken: string;
+    newAccessTokenPayload: JSONObject;
+    storedPayloadUpdate?: JSONObject;
+    userContext: UserContext;
+  }): Promise<{ accessToken: TokenInfo; payload: JSONObject } | undefined>;
   fetchAndSetClaim(input: { sessionHandle: string; claim: SessionClaim<unknown>; userContext: UserContext }): Promise<boolean>;
   setClaimValue<T>(input: { sessionHandle: string; claim: SessionClaim<T>; value: T; userContext: UserContext }): Promise<boolean>;
   getClaimValue<T>(input: { sessionHandle: string; claim: SessionClaim<T>; userContext: UserContext }): Promise<{ status: "OK"; value: T | undefined } | { status: "SESSION_DOES_NOT_EXIST_ERROR" }>;
