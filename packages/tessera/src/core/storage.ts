@@ -16,6 +16,8 @@ export interface Storage {
   readonly users: UserStore;
   readonly emailPassword: EmailPasswordStore;
   readonly totp: TotpStore;
+  readonly emailVerification: EmailVerificationStore;
+  readonly userRoles: UserRolesStore;
   /** Resolves once the schema is migrated and the database answers. */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -155,4 +157,59 @@ export interface TotpStore {
   recordAttempt(userId: string, success: boolean, atMs: number): Promise<void>;
   /** The user's newest attempts, newest first, at most `limit`. */
   latestAttempts(userId: string, limit: number): Promise<{ success: boolean; at: number }[]>;
+}
+
+// ---- email verification ----
+
+export interface EmailVerificationTokenRow {
+  /** sha256 of the token; the token itself is never stored. */
+  tokenHash: string;
+  /** The recipe user whose email the token verifies. */
+  userId: string;
+  /** The address the token is for, as it was when the token was made. */
+  email: string;
+  tenantId: string;
+  expiresAt: number;
+}
+
+export interface EmailVerificationStore {
+  createToken(row: EmailVerificationTokenRow): Promise<void>;
+  /**
+   * Single use, atomically: deletes the token and every other token of the same user and email,
+   * and returns what it was for if it had not expired at `nowMs`; null for unknown, used or
+   * expired tokens. Expired tokens of anyone are swept on the way.
+   */
+  consumeToken(tokenHash: string, nowMs: number): Promise<{ userId: string; email: string; tenantId: string } | null>;
+  /** Deletes the user's tokens for that email in that tenant; returns how many. */
+  revokeTokens(userId: string, email: string, tenantId: string): Promise<number>;
+  /** Records that the user owns the email; true when this call changed it (false if it was already recorded). */
+  markVerified(userId: string, email: string, atMs: number): Promise<boolean>;
+  /** Verification is of a (user, email) pair: a changed email is unverified until verified itself. */
+  isVerified(userId: string, email: string): Promise<boolean>;
+  /** Forgets the verification; true when there was one. */
+  unmarkVerified(userId: string, email: string): Promise<boolean>;
+}
+
+// ---- user roles ----
+
+/**
+ * Roles and their permissions are app-wide; a role is given to a user in one tenant. Lists come
+ * back sorted by code unit, so every adapter answers in the same order.
+ */
+export interface UserRolesStore {
+  /** Creates the role if missing and adds the permissions it lacks; true when the role was created. */
+  createRoleOrAddPermissions(role: string, permissions: readonly string[]): Promise<boolean>;
+  /** The role's permissions, or null when the role does not exist. */
+  getPermissionsForRole(role: string): Promise<string[] | null>;
+  /** Removes those permissions from the role; false when the role does not exist. */
+  removePermissionsFromRole(role: string, permissions: readonly string[]): Promise<boolean>;
+  /** Deletes the role, its permissions and every user's assignment of it; false when it did not exist. */
+  deleteRole(role: string): Promise<boolean>;
+  getAllRoles(): Promise<string[]>;
+  getRolesThatHavePermission(permission: string): Promise<string[]>;
+  addRoleToUser(tenantId: string, userId: string, role: string): Promise<"ADDED" | "ALREADY_ASSIGNED" | "UNKNOWN_ROLE">;
+  removeRoleFromUser(tenantId: string, userId: string, role: string): Promise<"REMOVED" | "NOT_ASSIGNED" | "UNKNOWN_ROLE">;
+  getRolesForUser(tenantId: string, userId: string): Promise<string[]>;
+  /** The users who have the role in that tenant, or null when the role does not exist. */
+  getUsersThatHaveRole(tenantId: string, role: string): Promise<string[] | null>;
 }

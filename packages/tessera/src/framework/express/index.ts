@@ -23,6 +23,7 @@ import {
 } from "../../core/http.js";
 import { handleAPIRequest, handleError, makeDefaultUserContext } from "../../core/router.js";
 import { BadInputError } from "../../core/errors.js";
+import { markVerifySession } from "../../core/route-report.js";
 import { verifySessionInRequest, type SessionContainer, type VerifySessionOptions } from "../../recipe/session/index.js";
 
 /** An Express request after `verifySession`: `req.session` is the verified session (undefined only with `sessionRequired: false`). */
@@ -134,7 +135,8 @@ function isBodyParserError(error: unknown): boolean {
 
 /** Express middleware that verifies the session (and its claims) and sets `req.session`; answers 401/403 itself. */
 export function verifySession(options?: VerifySessionOptions) {
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+  // Marked with its options, so the route-policy report can list what guards each route.
+  return markVerifySession(async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const request = wrapRequest(req);
     const response = wrapResponse(res);
     const userContext = makeDefaultUserContext(request);
@@ -149,5 +151,5 @@ export function verifySession(options?: VerifySessionOptions) {
       return next(error);
     }
     next();
-  };
+  }, options);
 }

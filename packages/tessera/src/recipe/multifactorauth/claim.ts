@@ -4,6 +4,8 @@
  * primitive claims it has no fetch time: `v` is recomputed when a factor completes, on
  * `PUT /mfa/info`, or when the claim is missing.
  */
+import { now } from "../../core/clock.js";
+import { ConfigError } from "../../core/errors.js";
 import { SessionClaim, type JSONObject, type SessionClaimValidator, type UserContext } from "../session/claims/index.js";
 import type { MFAClaimValue } from "./types.js";
 
@@ -14,6 +16,14 @@ let computeValue: ((input: { userId: string; tenantId: string; payload: JSONObje
 
 export function setMFAClaimValueComputer(fn: typeof computeValue): void {
   computeValue = fn;
+}
+
+/**
+ * A completion time of `c` in seconds. Ours are seconds (protocol 5.1); a value this large can
+ * only be milliseconds (supertokens' legacy fallback writes the session's ms creation time).
+ */
+function toSeconds(time: number): number {
+  return time > 100_000_000_000 ? Math.floor(time / 1000) : time;
 }
 
 function isValue(value: unknown): value is MFAClaimValue {
@@ -75,6 +85,36 @@ class MultiFactorAuthClaimClass extends SessionClaim<MFAClaimValue> {
         return { isValid: false, reason: { message: `Some of the factors are not complete in the session: ${next.factorIds.join(", ")}`, allOfInAnyOrder: next.factorIds } };
       },
     }),
+
+    /**
+     * Step-up: valid when `factorId` was completed in this session at most `maxAgeInSeconds` ago
+     * (by `c`, in whole seconds). Completing the factor again (e.g. `POST /totp/verify`) moves its
+     * time to now. The 403 reason names the factor, so the frontend can ask for it:
+     * `{message: "factor not completed", factorId}` or
+     * `{message: "factor not completed recently enough", factorId, ageInSeconds, maxAgeInSeconds}`.
+     *
+     * @example
+     * verifySession({ overrideGlobalClaimValidators: (global) => [...global, MultiFactorAuthClaim.validators.hasCompletedFactorWithin("totp", 300)] });
+     */
+    hasCompletedFactorWithin: (factorId: string, maxAgeInSeconds: number, id?: string): SessionClaimValidator => {
+      if (typeof factorId !== "string" || factorId === "") throw new ConfigError("hasCompletedFactorWithin needs a factor id, e.g. \"totp\"");
+      if (typeof maxAgeInSeconds !== "number" || !Number.isFinite(maxAgeInSeconds) || maxAgeInSeconds < 0) {
+        throw new ConfigError("hasCompletedFactorWithin needs maxAgeInSeconds as a number of seconds, e.g. 300");
+      }
+      return {
+        id: id ?? MFA_CLAIM_KEY,
+        claim: this,
+        shouldRefetch: (payload: JSONObject) => this.getValueFromPayload(payload) === undefined,
+        validate: (payload: JSONObject) => {
+          const completedAt = this.getValueFromPayload(payload)?.c[factorId];
+          if (typeof completedAt !== "number") return { isValid: false, reason: { message: "factor not completed", factorId } };
+          // A time slightly ahead (another instance's clock) counts as just now, never as negative age.
+          const ageInSeconds = Math.max(0, Math.floor(now() / 1000) - toSeconds(completedAt));
+          if (ageInSeconds <= maxAgeInSeconds) return { isValid: true };
+          return { isValid: false, reason: { message: "factor not completed recently enough", factorId, ageInSeconds, maxAgeInSeconds } };
+        },
+      };
+    },
   };
 }
 

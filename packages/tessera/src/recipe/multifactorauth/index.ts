@@ -1,10 +1,16 @@
 /**
  * `tessera/recipe/multifactorauth`: the `st-mfa` claim, MFA requirements and `PUT /mfa/info`.
  *
+ * Who must use a second factor is one setting, `policy`: `"everyone"`, `"users-with-factors"`,
+ * `"marked-users"` (see `addToRequiredSecondaryFactorsForUser`), with per-tenant rules. The
+ * global `st-mfa` validator then refuses every `verifySession` route until the factor is done,
+ * whatever the first factor was. For step-up, a route adds
+ * `MultiFactorAuthClaim.validators.hasCompletedFactorWithin("totp", 300)`.
+ *
  * @example
  * import MultiFactorAuth from "tessera/recipe/multifactorauth";
  * tessera.init({ ..., recipeList: [Session.init(), EmailPassword.init(), TOTP.init(),
- *   MultiFactorAuth.init({ firstFactors: ["emailpassword"], requiredSecondaryFactors: ["totp"] })] });
+ *   MultiFactorAuth.init({ firstFactors: ["emailpassword"], policy: { require: "everyone", factors: ["totp"] } })] });
  */
 import type { RecipeFactory } from "../../core/recipe.js";
 import type { SessionContainer, UserContext } from "../session/index.js";
@@ -12,7 +18,18 @@ import { MultiFactorAuthClaim } from "./claim.js";
 import { getMFARecipe, isMFAInitialised, multiFactorAuthRecipeFactory } from "./recipe.js";
 import { FactorIds, type FactorProvider, type MultiFactorAuthConfig } from "./types.js";
 
-export type { APIInterface, FactorProvider, MFAClaimValue, MFAInfo, MFARequirementList, MultiFactorAuthConfig, RecipeInterface } from "./types.js";
+export type {
+  APIInterface,
+  FactorProvider,
+  MFAClaimValue,
+  MFAInfo,
+  MFARequirementList,
+  MultiFactorAuthConfig,
+  RecipeInterface,
+  SecondFactorPolicy,
+  SecondFactorRequirement,
+  TenantSecondFactorPolicy,
+} from "./types.js";
 export { FactorIds, MultiFactorAuthClaim };
 
 export function init(config?: MultiFactorAuthConfig): RecipeFactory {

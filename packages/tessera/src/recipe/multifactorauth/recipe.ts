@@ -11,7 +11,8 @@ import type { RecipeFactory, RecipeInstance } from "../../core/recipe.js";
 import type { Storage } from "../../core/storage.js";
 import { addClaimValidatorFromOtherRecipe, getSession, type JSONObject, type SessionContainer, type UserContext } from "../session/index.js";
 import { getNextSetOfUnsatisfiedFactors, MultiFactorAuthClaim, setMFAClaimValueComputer } from "./claim.js";
-import type { APIInterface, FactorProvider, MFAClaimValue, MultiFactorAuthConfig, RecipeInterface } from "./types.js";
+import { normalisePolicy, type NormalisedPolicy } from "./policy.js";
+import type { APIInterface, FactorProvider, MFAClaimValue, MFARequirementList, MultiFactorAuthConfig, RecipeInterface } from "./types.js";
 
 export const MFA_RECIPE_ID = "multifactorauth";
 const METADATA_KEY = "requiredSecondaryFactors";
@@ -29,14 +30,55 @@ function invalidMFA(reason: string): SessionError {
   return SessionError.invalidClaims([{ id: MultiFactorAuthClaim.key, reason }]);
 }
 
+/** What the default functions need besides storage: the policy and the factors recipes provide. */
+interface PolicyContext {
+  policy: NormalisedPolicy;
+  /** The factors that count as a second factor in the tenant (policy's, or every secondary factor available). */
+  secondFactorsFor(tenantId: string): string[];
+  /** `requiredSecondaryFactorsForTenant`: the tenant's factors when its rule is "everyone", else none. */
+  requiredForTenant(tenantId: string): string[];
+}
+
+/** One requirements computation, as every caller (claim value, setup check, /mfa/info) must do it alike. */
+function requirementsOf(
+  impl: RecipeInterface,
+  context: PolicyContext,
+  input: { tenantId: string; payload: JSONObject; completed: Record<string, number>; userId: string; userContext: UserContext },
+): Promise<MFARequirementList> | MFARequirementList {
+  const { tenantId, userId, userContext } = input;
+  return impl.getMFARequirementsForAuth({
+    tenantId,
+    accessTokenPayload: input.payload,
+    completedFactors: input.completed,
+    userId,
+    factorsSetUpForUser: () => impl.getFactorsSetupForUser({ userId, userContext }),
+    requiredSecondaryFactorsForUser: () => impl.getRequiredSecondaryFactorsForUser({ userId, userContext }),
+    requiredSecondaryFactorsForTenant: async () => context.requiredForTenant(tenantId),
+    userContext,
+  });
+}
+
 export function multiFactorAuthRecipeFactory(config: MultiFactorAuthConfig = {}): RecipeFactory {
   if (config.firstFactors !== undefined && config.firstFactors.length === 0) throw new ConfigError("MultiFactorAuth.init: firstFactors must not be empty");
+  const policy = normalisePolicy(config);
   return ({ storage }) => {
     const providers: FactorProvider[] = [];
     const allFactorIds = () => [...new Set(providers.flatMap((p) => p.factorIds))];
     const firstFactors = () => config.firstFactors ?? allFactorIds();
+    const secondaryFactorIds = () => allFactorIds().filter((id) => !FIRST_FACTOR_ONLY.has(id));
+    const policyContext: PolicyContext = {
+      policy,
+      secondFactorsFor: (tenantId) => policy.forTenant(tenantId).factors ?? secondaryFactorIds(),
+      requiredForTenant: (tenantId) => {
+        if (policy.forTenant(tenantId).require !== "everyone") return [];
+        const factors = policyContext.secondFactorsFor(tenantId);
+        // A policy that requires a second factor nobody can set up would silently require nothing.
+        if (factors.length === 0) throw new ConfigError(`MultiFactorAuth: the policy requires a second factor in tenant "${tenantId}" but no secondary factor is available: add TOTP.init() to recipeList or list policy.factors`);
+        return factors;
+      },
+    };
 
-    const recipeImplementation = composeOverride<RecipeInterface>((self) => makeDefaultFunctions(storage, config, providers, self, () => recipe), config.override?.functions);
+    const recipeImplementation = composeOverride<RecipeInterface>((self) => makeDefaultFunctions(storage, policyContext, providers, self, () => recipe), config.override?.functions);
     const apiImplementation = composeOverride<APIInterface>(
       () => ({
         resyncSessionAndFetchMFAInfoPUT: async ({ session, userContext }) => {
@@ -45,7 +87,7 @@ export function multiFactorAuthRecipeFactory(config: MultiFactorAuthConfig = {})
           await session.setClaimValue(MultiFactorAuthClaim, value, userContext);
           const alreadySetup = await recipeImplementation.getFactorsSetupForUser({ userId, userContext });
           const allowedToSetup: string[] = [];
-          for (const factorId of allFactorIds().filter((id) => !FIRST_FACTOR_ONLY.has(id))) {
+          for (const factorId of secondaryFactorIds()) {
             try {
               await recipeImplementation.assertAllowedToSetupFactorElseThrowInvalidClaimError({ session, factorId, userContext });
               allowedToSetup.push(factorId);
@@ -63,19 +105,8 @@ export function multiFactorAuthRecipeFactory(config: MultiFactorAuthConfig = {})
       config.override?.apis,
     );
 
-    async function requirementsFor(session: SessionContainer, completed: Record<string, number>, userContext: UserContext) {
-      const userId = session.getUserId();
-      return recipeImplementation.getMFARequirementsForAuth({
-        tenantId: session.getTenantId(),
-        accessTokenPayload: session.getAccessTokenPayload(),
-        completedFactors: completed,
-        userId,
-        factorsSetUpForUser: () => recipeImplementation.getFactorsSetupForUser({ userId, userContext }),
-        requiredSecondaryFactorsForUser: () => recipeImplementation.getRequiredSecondaryFactorsForUser({ userId, userContext }),
-        requiredSecondaryFactorsForTenant: async () => config.requiredSecondaryFactors ?? [],
-        userContext,
-      });
-    }
+    const requirementsFor = (session: SessionContainer, completed: Record<string, number>, userContext: UserContext) =>
+      requirementsOf(recipeImplementation, policyContext, { tenantId: session.getTenantId(), payload: session.getAccessTokenPayload(), completed, userId: session.getUserId(), userContext });
 
     const recipe: MultiFactorAuthRecipe = {
       id: MFA_RECIPE_ID,
@@ -111,16 +142,7 @@ export function multiFactorAuthRecipeFactory(config: MultiFactorAuthConfig = {})
           completed = { [first]: Math.floor(now() / 1000) };
         }
         const c = completed;
-        const requirements = await recipeImplementation.getMFARequirementsForAuth({
-          tenantId,
-          accessTokenPayload: payload ?? {},
-          completedFactors: c,
-          userId,
-          factorsSetUpForUser: () => recipeImplementation.getFactorsSetupForUser({ userId, userContext }),
-          requiredSecondaryFactorsForUser: () => recipeImplementation.getRequiredSecondaryFactorsForUser({ userId, userContext }),
-          requiredSecondaryFactorsForTenant: async () => config.requiredSecondaryFactors ?? [],
-          userContext,
-        });
+        const requirements = await requirementsOf(recipeImplementation, policyContext, { tenantId, payload: payload ?? {}, completed: c, userId, userContext });
         return { c, v: getNextSetOfUnsatisfiedFactors(c, requirements).factorIds.length === 0 };
       },
     };
@@ -130,7 +152,7 @@ export function multiFactorAuthRecipeFactory(config: MultiFactorAuthConfig = {})
 
 function makeDefaultFunctions(
   storage: Storage,
-  config: MultiFactorAuthConfig,
+  policyContext: PolicyContext,
   providers: FactorProvider[],
   self: () => RecipeInterface,
   recipe: () => MultiFactorAuthRecipe,
@@ -140,10 +162,15 @@ function makeDefaultFunctions(
     return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
   };
   return {
-    // Default: any ONE of the required factors (user's and tenant's together), as in protocol 5.2.
-    getMFARequirementsForAuth: async ({ requiredSecondaryFactorsForUser, requiredSecondaryFactorsForTenant }) => {
-      const required = [...new Set([...(await requiredSecondaryFactorsForUser()), ...(await requiredSecondaryFactorsForTenant())])];
-      return required.length === 0 ? [] : [{ oneOf: required }];
+    // Default: any ONE of the required factors (user's and tenant's together), as in protocol 5.2,
+    // plus, under "users-with-factors", the policy's factors that the user has set up.
+    getMFARequirementsForAuth: async ({ tenantId, factorsSetUpForUser, requiredSecondaryFactorsForUser, requiredSecondaryFactorsForTenant }) => {
+      const required = new Set([...(await requiredSecondaryFactorsForUser()), ...(await requiredSecondaryFactorsForTenant())]);
+      if (policyContext.policy.forTenant(tenantId).require === "users-with-factors") {
+        const counted = policyContext.secondFactorsFor(tenantId);
+        for (const id of await factorsSetUpForUser()) if (counted.includes(id)) required.add(id);
+      }
+      return required.size === 0 ? [] : [{ oneOf: [...required] }];
     },
     getFactorsSetupForUser: async ({ userId, userContext }) => {
       const lists = await Promise.all(providers.map((p) => p.getFactorsSetUpForUser(userId, userContext)));
@@ -158,14 +185,11 @@ function makeDefaultFunctions(
     assertAllowedToSetupFactorElseThrowInvalidClaimError: async ({ session, factorId, userContext }) => {
       const value = await recipe().computeClaimValue({ userId: session.getUserId(), tenantId: session.getTenantId(), payload: session.getAccessTokenPayload(), userContext });
       if (value.v) return;
-      const requirements = await self().getMFARequirementsForAuth({
+      const requirements = await requirementsOf(self(), policyContext, {
         tenantId: session.getTenantId(),
-        accessTokenPayload: session.getAccessTokenPayload(),
-        completedFactors: value.c,
+        payload: session.getAccessTokenPayload(),
+        completed: value.c,
         userId: session.getUserId(),
-        factorsSetUpForUser: () => self().getFactorsSetupForUser({ userId: session.getUserId(), userContext }),
-        requiredSecondaryFactorsForUser: () => self().getRequiredSecondaryFactorsForUser({ userId: session.getUserId(), userContext }),
-        requiredSecondaryFactorsForTenant: async () => config.requiredSecondaryFactors ?? [],
         userContext,
       });
       const next = getNextSetOfUnsatisfiedFactors(value.c, requirements).factorIds;

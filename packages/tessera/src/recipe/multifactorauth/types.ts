@@ -35,10 +35,39 @@ export interface FactorProvider {
   getEmailsForFactors?(userId: string, userContext: UserContext): Promise<Record<string, string[]>>;
 }
 
+/**
+ * Who must complete a second factor (see {@link SecondFactorPolicy}):
+ * `"everyone"`, `"users-with-factors"` (those who set one up) or `"marked-users"` (those an admin
+ * marked with `addToRequiredSecondaryFactorsForUser`; marked users are required in every mode).
+ */
+export type SecondFactorRequirement = "everyone" | "users-with-factors" | "marked-users";
+
+/** The rule for one tenant: who must use a second factor, and which factors count (default: every secondary factor available). */
+export interface TenantSecondFactorPolicy {
+  require: SecondFactorRequirement;
+  factors?: string[];
+}
+
+/**
+ * `MultiFactorAuth.init({ policy })`: the app's second-factor policy, with per-tenant rules.
+ *
+ * @example
+ * MultiFactorAuth.init({ firstFactors: ["emailpassword"], policy: { require: "users-with-factors", tenants: { acme: "everyone" } } });
+ */
+export interface SecondFactorPolicy extends TenantSecondFactorPolicy {
+  tenants?: Record<string, SecondFactorRequirement | TenantSecondFactorPolicy>;
+}
+
 export interface MultiFactorAuthConfig {
   /** Factors that may start a sign-in (default: every factor a recipe provides). */
   firstFactors?: string[];
-  /** Secondary factors every user must complete (one of them, by the default requirements). */
+  /**
+   * Who must complete a second factor: `"everyone"`, `"users-with-factors"`, `"marked-users"`,
+   * or `{ require, factors?, tenants? }`. Read by the default `getMFARequirementsForAuth`.
+   * Default: `"marked-users"`, or `"everyone"` with `requiredSecondaryFactors` when those are given.
+   */
+  policy?: SecondFactorRequirement | SecondFactorPolicy;
+  /** Secondary factors every user must complete (one of them). The same as `policy: { require: "everyone", factors }`; not with `policy`. */
   requiredSecondaryFactors?: string[];
   override?: {
     functions?: (originalImplementation: RecipeInterface) => RecipeInterface;

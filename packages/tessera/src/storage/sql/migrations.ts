@@ -10,6 +10,8 @@ import { toNumber, type SqlDriver } from "./driver.js";
 import { EMAIL_PASSWORD_MIGRATION } from "./schema/emailpassword.js";
 import { TOTP_MIGRATION } from "./schema/totp.js";
 import { USER_METADATA_MIGRATION } from "./schema/user-metadata.js";
+import { EMAIL_VERIFICATION_MIGRATION } from "./schema/emailverification.js";
+import { USER_ROLES_MIGRATION } from "./schema/userroles.js";
 
 export interface Migration {
   version: number;
@@ -93,6 +95,8 @@ CREATE TABLE secrets (
   EMAIL_PASSWORD_MIGRATION,
   TOTP_MIGRATION,
   USER_METADATA_MIGRATION,
+  EMAIL_VERIFICATION_MIGRATION,
+  USER_ROLES_MIGRATION,
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -10,6 +10,8 @@ import { createSqlSessionStore } from "./sessions.js";
 import { createSqlEmailPasswordStore } from "./emailpassword.js";
 import { createSqlTotpStore } from "./totp.js";
 import { createSqlUserStore } from "./user-metadata.js";
+import { createSqlEmailVerificationStore } from "./emailverification.js";
+import { createSqlUserRolesStore } from "./userroles.js";
 
 export function createSqlStorage(driver: SqlDriver): Storage {
   return {
@@ -18,6 +20,8 @@ export function createSqlStorage(driver: SqlDriver): Storage {
     users: createSqlUserStore(driver),
     emailPassword: createSqlEmailPasswordStore(driver),
     totp: createSqlTotpStore(driver),
+    emailVerification: createSqlEmailVerificationStore(driver),
+    userRoles: createSqlUserRolesStore(driver),
     ready: () => assertMigrated(driver),
     close: () => driver.close(),
   };
