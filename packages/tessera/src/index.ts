@@ -44,6 +44,11 @@ export interface TesseraConfig {
   masterKey?: string;
   /** Where tessera reads the time: tests pass a fixed clock. */
   clock?: Clock;
+  /**
+   * Tenant ids served at `{apiBasePath}/<tenantId>/...` (default: only "public", which is also the
+   * tenant of paths without one). Requests for any other tenant are not tessera's routes.
+   */
+  tenants?: string[];
 }
 
 /** Opens the storage a database URL names. */
@@ -99,7 +104,9 @@ export function init(config: TesseraConfig): void {
     if (ids.has(recipe.id)) throw new ConfigError(`Recipe "${recipe.id}" is in recipeList twice`);
     ids.add(recipe.id);
   }
-  setInstance({ appInfo, framework: config.framework ?? "express", storage, secretBox, recipes });
+  const tenants = new Set(["public", ...(config.tenants ?? [])]);
+  for (const tenant of tenants) if (!/^[a-zA-Z0-9-]+$/.test(tenant)) throw new ConfigError(`tenants: "${tenant}" is not a valid tenant id (letters, digits and -)`);
+  setInstance({ appInfo, framework: config.framework ?? "express", storage, secretBox, recipes, tenants });
   for (const recipe of recipes) recipe.postInit?.();
 }
 

@@ -13,6 +13,8 @@ export interface TesseraInstance {
   readonly storage: Storage;
   readonly secretBox: SecretBox;
   readonly recipes: readonly RecipeInstance[];
+  /** Tenant ids the API answers for in `{apiBasePath}/<tenantId>/...` paths; "public" is always one. */
+  readonly tenants: ReadonlySet<string>;
 }
 
 /**

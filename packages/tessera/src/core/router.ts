@@ -9,8 +9,10 @@ import type { Route, UserContext } from "./recipe.js";
 
 const TENANT_PREFIX = /^\/([a-zA-Z0-9-]+)(\/.*)$/;
 
-function findRoute(method: string, path: string): { route: Route; tenantId: string } | undefined {
-  const { appInfo, recipes } = getInstance();
+function findRoute(requestMethod: string, path: string): { route: Route; tenantId: string } | undefined {
+  const { appInfo, recipes, tenants } = getInstance();
+  // HEAD is answered as GET (Node leaves the body out), so a HEAD never falls through to the app.
+  const method = requestMethod === "HEAD" ? "GET" : requestMethod;
   const base = appInfo.apiBasePath;
   if (base !== "" && path !== base && !path.startsWith(`${base}/`)) return undefined;
   const rest = path.slice(base.length) || "/";
@@ -21,8 +23,9 @@ function findRoute(method: string, path: string): { route: Route; tenantId: stri
   // The exact path wins over a tenant-prefixed reading of the same path (protocol 4.0).
   const exact = match(rest);
   if (exact) return { route: exact, tenantId: "public" };
+  // Only configured tenants: an unknown prefix is not a route, so nobody can open accounts in a made-up tenant.
   const tenant = TENANT_PREFIX.exec(rest);
-  if (tenant?.[1] && tenant[2]) {
+  if (tenant?.[1] && tenant[2] && tenants.has(tenant[1])) {
     const route = match(tenant[2]);
     if (route) return { route, tenantId: tenant[1] };
   }

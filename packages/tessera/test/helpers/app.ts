@@ -30,6 +30,8 @@ export interface TestAppOptions {
   /** Adds the app's own routes between the middleware and the error handler. */
   routes?: (app: Express) => void;
   startMs?: number;
+  /** Tenants besides "public" (default: "acme", "other", "tenant-b" and "tenant-c", which the multi-tenant tests use). */
+  tenants?: string[];
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -40,6 +42,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     database: options.database ?? "sqlite::memory:",
     recipeList: options.recipeList ?? [Session.init(options.session)],
     clock,
+    tenants: options.tenants ?? ["acme", "other", "tenant-b", "tenant-c"],
   });
   const app = express();
   app.use(middleware());

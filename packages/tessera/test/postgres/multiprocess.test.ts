@@ -286,7 +286,10 @@ if (await postgresAvailable()) {
         }
       };
       const workers = [0, 1, 2, 3, 4, 5].map(worker);
-      await sleep(800);
+      // Kill mid-traffic once some sessions are acknowledged (waiting on progress, not a fixed time: the machine may be busy).
+      const deadline = Date.now() + 20_000;
+      while (sessions.length < 4 && Date.now() < deadline) await sleep(25);
+      await sleep(100);
       a.process.kill("SIGKILL");
       stop = true;
       await Promise.all(workers);

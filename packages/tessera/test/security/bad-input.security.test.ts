@@ -177,3 +177,19 @@ describe("Authorization headers", () => {
     }
   });
 });
+
+// Review of issues 2/3: a made-up tenant in the path must not be a route (no accounts in it).
+describe("tenant paths", () => {
+  it("serves only configured tenants: an unknown tenant prefix is not one of tessera's routes", async () => {
+    const { startTestApp, Client } = await import("../helpers/app.js");
+    const app = await startTestApp({ tenants: [] });
+    try {
+      const client = new Client(app.url, "header");
+      expect((await client.request("POST", "/auth/made-up-tenant/session/refresh")).status).toBe(404);
+      expect((await client.request("POST", "/auth/public/session/refresh")).status).toBe(401);
+      expect((await client.request("HEAD", "/auth/jwt/jwks.json")).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
