@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { normaliseAppInfo, type AppInfoInput } from "./core/app-info.js";
 import { setActiveClock, systemClock, type Clock } from "./core/clock.js";
+import { setActiveLimits, type LimitsConfig } from "./core/limits.js";
 import { createSecretBox } from "./core/crypto/secretbox.js";
 import { ConfigError } from "./core/errors.js";
 import { getInstance, resetInstance, setInstance } from "./core/instance.js";
@@ -27,6 +28,7 @@ import { openSqliteStorage } from "./storage/sqlite/index.js";
 export { TesseraError, BadInputError, ConfigError, SessionError, StorageUnavailableError } from "./core/errors.js";
 export type { AppInfoInput, AppInfo } from "./core/app-info.js";
 export type { Clock } from "./core/clock.js";
+export type { LimitsConfig } from "./core/limits.js";
 export type { Storage } from "./core/storage.js";
 export type { RecipeFactory } from "./core/recipe.js";
 export type { HttpRequest, HttpResponse } from "./core/http.js";
@@ -49,6 +51,11 @@ export interface TesseraConfig {
    * tenant of paths without one). Requests for any other tenant are not tessera's routes.
    */
   tenants?: string[];
+  /**
+   * Failure limits shared by every credential endpoint: per account across factors, and per client
+   * address (read from X-Forwarded-For only with `trustProxy`). Defaults stay inside NIST 800-63B 5.2.2.
+   */
+  limits?: LimitsConfig;
 }
 
 /** Opens the storage a database URL names. */
@@ -94,6 +101,8 @@ export function init(config: TesseraConfig): void {
   const appInfo = normaliseAppInfo(config.appInfo);
   if (!Array.isArray(config.recipeList) || config.recipeList.length === 0) throw new ConfigError("tessera.init needs a recipeList, e.g. [Session.init()]");
   setActiveClock(config.clock ?? systemClock);
+  // Before the recipes are built: TOTP reads its attempt defaults from here.
+  setActiveLimits(config.limits);
   const database = config.database ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   const storage = typeof database === "string" ? openStorage(database) : database;
   const masterKey = config.masterKey ?? (process.env.TESSERA_MASTER_KEY || undefined) ?? defaultMasterKey(database);
@@ -121,6 +130,7 @@ export function getAllCORSHeaders(): string[] {
 export async function reset(): Promise<void> {
   await resetInstance();
   setActiveClock(systemClock);
+  setActiveLimits();
 }
 
 const tessera = { init, getAllCORSHeaders, reset, openStorage };

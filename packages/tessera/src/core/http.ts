@@ -16,6 +16,12 @@ export interface HttpRequest {
   getCookieValues(name: string): string[];
   /** The JSON body; `{}` when empty. Throws {@link BadInputError} for malformed or oversized bodies. */
   getJSONBody(): Promise<unknown>;
+  /**
+   * The peer address of the connection (the socket's, never a header), for per-address limits;
+   * core/limits.ts reads `X-Forwarded-For` only through its `trustProxy` setting. Undefined when
+   * the adapter cannot tell: those limits are then skipped.
+   */
+  readonly remoteAddress?: string | undefined;
   /** The framework's own request object. */
   readonly original: unknown;
 }

@@ -18,6 +18,8 @@ export interface Storage {
   readonly totp: TotpStore;
   readonly emailVerification: EmailVerificationStore;
   readonly userRoles: UserRolesStore;
+  readonly limits: LimitStore;
+  readonly recoveryCodes: RecoveryCodeStore;
   /** Resolves once the schema is migrated and the database answers. */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -212,4 +214,65 @@ export interface UserRolesStore {
   getRolesForUser(tenantId: string, userId: string): Promise<string[]>;
   /** The users who have the role in that tenant, or null when the role does not exist. */
   getUsersThatHaveRole(tenantId: string, role: string): Promise<string[] | null>;
+}
+
+// ---- attempt limits (core/limits.ts) ----
+
+/**
+ * One counter of the shared limiter: a run of failures (or requests) under one key, e.g. an
+ * account's consecutive failed credentials or one client address's sign-in failures. The store
+ * keeps facts only; what they mean (locked or not, until when) is decided by the rule a caller
+ * applies (core/limits.ts), so callers with different rules can share one counter.
+ */
+export interface LimitCounterRow {
+  key: string;
+  /** Events in the current run. */
+  failures: number;
+  /** When the run's first event happened (ms). */
+  firstAt: number;
+  /** When its latest event happened (ms). */
+  lastAt: number;
+  /** Bumped by every write: the compare-and-set token. */
+  version: number;
+}
+
+export interface LimitStore {
+  get(key: string): Promise<LimitCounterRow | null>;
+  /**
+   * Compare-and-set: writes the counter only while its stored version is still `expectedVersion`
+   * (`null`: only if there is no row yet), and stores version `expectedVersion + 1` (1 for a new
+   * row). Of two racing writers with the same expectation exactly one returns true.
+   */
+  put(key: string, expectedVersion: number | null, next: { failures: number; firstAt: number; lastAt: number }): Promise<boolean>;
+  /** Forgets the counter (a success ends the run); true when there was one. */
+  delete(key: string): Promise<boolean>;
+  /** Removes counters whose latest event is before `beforeMs` (only keys starting with `keyPrefix` when given); returns how many. */
+  deleteOlderThan(beforeMs: number, keyPrefix?: string): Promise<number>;
+}
+
+// ---- recovery codes ----
+
+export interface RecoveryCodeRow {
+  userId: string;
+  /** Random per code (never reused), so a code of a replaced set can never mark one of the new set used. */
+  codeId: string;
+  /** A salted KDF hash (argon2id PHC string) of the normalised code; the code itself is never stored. */
+  codeHash: string;
+  createdAt: number;
+  usedAt: number | null;
+}
+
+export interface RecoveryCodeStore {
+  /** Replaces the user's whole set (used codes included) with these, atomically. */
+  replaceCodes(userId: string, codes: readonly { codeId: string; codeHash: string }[], atMs: number): Promise<void>;
+  /** The user's unused codes, in creation order. */
+  listUnused(userId: string): Promise<RecoveryCodeRow[]>;
+  /**
+   * Single use, compare-and-set: marks the code used only if it is still unused and still has
+   * this hash. Of racing uses of one code exactly one returns true.
+   */
+  markUsed(userId: string, codeId: string, codeHash: string, atMs: number): Promise<boolean>;
+  countUnused(userId: string): Promise<number>;
+  /** Deletes every code of the user; returns how many there were. */
+  deleteCodes(userId: string): Promise<number>;
 }

@@ -32,6 +32,7 @@ export interface TestAppOptions {
   startMs?: number;
   /** Tenants besides "public" (default: "acme", "other", "tenant-b" and "tenant-c", which the multi-tenant tests use). */
   tenants?: string[];
+  limits?: TesseraConfig["limits"];
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -43,6 +44,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     recipeList: options.recipeList ?? [Session.init(options.session)],
     clock,
     tenants: options.tenants ?? ["acme", "other", "tenant-b", "tenant-c"],
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   const app = express();
   app.use(middleware());

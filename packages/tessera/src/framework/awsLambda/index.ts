@@ -58,6 +58,8 @@ function wrapEvent(event: LambdaEvent) {
       if (raw.length > MAX_BODY_BYTES) throw new BadInputError("Request body is too large");
       return parseJSONBody(raw.toString("utf8"));
     },
+    // The client address API Gateway saw (the socket a Lambda has is not the client's).
+    remoteAddress: isV2(event) ? event.requestContext.http.sourceIp : event.requestContext?.identity?.sourceIp,
     original: event,
   };
   const response = createCollectingResponse(event);

@@ -55,6 +55,7 @@ export function wrapRequest(req: Request): HttpRequest {
         if (req.readableEnded) return {};
         return parseJSONBody(await readBodyText(req));
       })()),
+    remoteAddress: req.socket.remoteAddress,
     original: req,
   };
   stash[NEUTRAL] = wrapped;

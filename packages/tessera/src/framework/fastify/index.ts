@@ -59,6 +59,7 @@ export function wrapRequest(request: FastifyRequest): HttpRequest {
         if (raw.readableEnded) return {};
         return parseJSONBody(await readBodyText(raw));
       })()),
+    remoteAddress: request.raw.socket?.remoteAddress,
     original: request,
   };
   stash[NEUTRAL] = wrapped;

@@ -61,6 +61,7 @@ export function wrapRequest(request: Request): HttpRequest {
         if (raw.readableEnded) return {};
         return parseJSONBody(await readBodyText(raw));
       })()),
+    remoteAddress: request.info.remoteAddress,
     original: request,
   };
   stash[NEUTRAL] = wrapped;

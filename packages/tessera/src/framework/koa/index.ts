@@ -62,6 +62,7 @@ export function wrapRequest(ctx: AnyContext): HttpRequest {
         if (raw.readableEnded) return {};
         return parseJSONBody(await readBodyText(raw));
       })()),
+    remoteAddress: ctx.req.socket?.remoteAddress,
     original: ctx,
   };
   stash[NEUTRAL] = wrapped;

@@ -6,8 +6,10 @@ import { now } from "../../core/clock.js";
 import { BadInputError } from "../../core/errors.js";
 import { hashPassword, needsRehash, verifyPassword } from "../../core/crypto/password.js";
 import { randomId, randomToken, sha256Hex } from "../../core/crypto/random.js";
+import { release, reserve, resetRuns } from "../../core/limits.js";
 import type { EmailPasswordUserRow, Storage } from "../../core/storage.js";
 import { isValidEmail, normaliseEmail } from "./email.js";
+import { accountEntries, settlePasswordSuccess } from "./limits.js";
 import type { NormalisedEmailPasswordConfig, RecipeInterface, User } from "./types.js";
 
 /**
@@ -54,9 +56,24 @@ export function makeDefaultFunctions(storage: Storage, config: NormalisedEmailPa
 
     async signIn({ email, password, tenantId }) {
       const row = await store.getUserByEmail(tenantId, normaliseEmail(email));
+      // The attempt is counted before the password is checked (core/limits.ts), so parallel
+      // guesses cannot get more checks than the account limit allows. An unknown email has no
+      // account to protect and keeps no counter.
+      const entries = row ? accountEntries(row.userId) : [];
+      const reservation = await reserve(storage.limits, entries, now());
+      if (reservation.status === "LIMITED") {
+        // SEC-50: a locked account answers as a wrong password does, after the same argon2 work,
+        // even when the password is right.
+        await verifyPassword(DUMMY_PASSWORD_HASH, password);
+        return { status: "WRONG_CREDENTIALS_ERROR" };
+      }
       // Always one argon2 verification, against the dummy hash when the email is unknown (SEC-50).
       const matches = await verifyPassword(row?.passwordHash ?? DUMMY_PASSWORD_HASH, password);
+      // A failure stays counted; a right password takes its reservation back (and ends the run
+      // when it completes the sign-in: limits.ts).
       if (!row || !matches) return { status: "WRONG_CREDENTIALS_ERROR" };
+      await release(storage.limits, reservation.held);
+      await settlePasswordSuccess(storage, row.userId);
       // The password is known to be right here: upgrade a hash made with older parameters.
       if (needsRehash(row.passwordHash)) await store.updateUser(row.userId, { passwordHash: await hashPassword(password) });
       return { status: "OK", user: toUser(row), recipeUserId: row.userId };
@@ -99,6 +116,9 @@ export function makeDefaultFunctions(storage: Storage, config: NormalisedEmailPa
       const result = await store.updateUser(row.userId, changes);
       if (result === "EMAIL_ALREADY_EXISTS") return { status: "EMAIL_ALREADY_EXISTS_ERROR" };
       if (result === "UNKNOWN_USER") return { status: "UNKNOWN_USER_ID_ERROR" };
+      // A new password (a reset by emailed link included) forgives the failed guesses at the old
+      // one, and lifts a lock that only a reset can lift (limits.account.maxConsecutiveFailures).
+      if (changes.passwordHash !== undefined) await resetRuns(storage.limits, accountEntries(row.userId).map((e) => e.key));
       return { status: "OK" };
     },
 

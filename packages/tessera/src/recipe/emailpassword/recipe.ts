@@ -31,7 +31,7 @@ export function emailPasswordRecipeFactory(input: EmailPasswordConfig = {}): Rec
     const apiImplementation = composeOverride<APIInterface>(() => makeDefaultAPIs(), input.override?.apis);
     return {
       id: EMAIL_PASSWORD_RECIPE_ID,
-      routes: makeRoutes({ config, recipeImplementation, apiImplementation, appInfo }),
+      routes: makeRoutes({ config, recipeImplementation, apiImplementation, appInfo, storage }),
       config,
       appInfo,
       recipeImplementation,

@@ -9,6 +9,7 @@ import { now } from "../../core/clock.js";
 import { base32Decode, base32Encode } from "../../core/crypto/base32.js";
 import { generateTotpSecret, otpauthURI, verifyTotp } from "../../core/crypto/otp.js";
 import { ConfigError } from "../../core/errors.js";
+import { reserve, resetRuns, secondFactorEntries, secondFactorRule } from "../../core/limits.js";
 import type { SecretBox } from "../../core/recipe.js";
 import type { Storage, TotpDeviceRow } from "../../core/storage.js";
 import type { InvalidTOTPResponse, LimitReachedResponse, NormalisedTOTPConfig, RecipeInterface } from "./types.js";
@@ -36,10 +37,9 @@ export function makeDefaultFunctions(
   const store = storage.totp;
 
   /**
-   * Runs one user's code checks one at a time in this process. Reading the attempts and recording
-   * the new one are separate statements: without this, a burst of parallel guesses would all read
-   * "not locked" and all be checked, bypassing the limit. (Across processes the replay guard is
-   * still a compare-and-set; the limit may then be overrun by the number of processes.)
+   * Runs one user's code checks one at a time in this process. The limiter's reservations are
+   * compare-and-set and hold on their own across processes; queueing here keeps the reported
+   * attempt counts in arrival order and spares the compare-and-set retries of a local burst.
    */
   const queues = new Map<string, Promise<unknown>>();
   function oneAtATime<T>(userId: string, task: () => Promise<T>): Promise<T> {
@@ -55,11 +55,15 @@ export function makeDefaultFunctions(
     return result;
   }
 
+  /** TOTP's tolerance on the shared second-factor run: `TOTP.init`'s, which defaults to `limits.secondFactor`. */
+  const rule = secondFactorRule(config.maxAttempts, config.cooldownMs);
+
   /**
-   * The attempt limit (shared by both verify endpoints, per user) and the replay guard, around
-   * one code check against `devices`. Follows SuperTokens core: the run of failures counts the
-   * newest consecutive failed attempts that lie within one cooldown of the newest of them; a full
-   * run younger than the cooldown locks, and attempts refused by the lock are not recorded.
+   * One code check against `devices`, behind the shared limiter (core/limits.ts): the attempt is
+   * counted on the user's second-factor run (shared by both verify endpoints and recovery codes)
+   * and on the account's run across every factor *before* the code is checked, so no burst, on
+   * one instance or many, gets more checks than the limit. Attempts refused by a lock are not
+   * counted; a valid code ends both runs.
    */
   function checkCode(userId: string, devices: TotpDeviceRow[], code: string): Promise<{ status: "OK" } | InvalidTOTPResponse | LimitReachedResponse> {
     return oneAtATime(userId, () => checkCodeNow(userId, devices, code));
@@ -67,19 +71,9 @@ export function makeDefaultFunctions(
 
   async function checkCodeNow(userId: string, devices: TotpDeviceRow[], code: string): Promise<{ status: "OK" } | InvalidTOTPResponse | LimitReachedResponse> {
     const at = now();
-    const attempts = await store.latestAttempts(userId, config.maxAttempts);
-    const newest = attempts[0];
-    let failures = 0;
-    for (const attempt of attempts) {
-      if (attempt.success || newest === undefined || attempt.at <= newest.at - config.cooldownMs) break;
-      failures++;
-    }
-    if (failures >= config.maxAttempts && newest !== undefined) {
-      const age = Math.max(0, at - newest.at);
-      if (age < config.cooldownMs) return { status: "LIMIT_REACHED_ERROR", retryAfterMs: config.cooldownMs - age };
-      // The cooldown is over: the user has the whole budget again.
-      failures = 0;
-    }
+    const entries = secondFactorEntries(userId, rule);
+    const reservation = await reserve(storage.limits, entries, at);
+    if (reservation.status === "LIMITED") return { status: "LIMIT_REACHED_ERROR", retryAfterMs: reservation.retryAfterMs };
 
     // Every device is checked, with no early exit, so the time taken does not tell which matched.
     let matchedAt: number | undefined;
@@ -93,9 +87,13 @@ export function makeDefaultFunctions(
     // RFC 6238 §5.2: a code is accepted once. The compare-and-set refuses a step at or before the
     // last accepted one, so of two racing uses of one code exactly one succeeds.
     const ok = matchedAt !== undefined && (await store.useStep(userId, matchedAt));
+    // The attempts table stays as the record of every checked attempt (ASVS 16.3.1).
     await store.recordAttempt(userId, ok, at);
-    if (ok) return { status: "OK" };
-    return { status: "INVALID_TOTP_ERROR", currentNumberOfFailedAttempts: failures + 1, maxNumberOfFailedAttempts: config.maxAttempts };
+    if (ok) {
+      await resetRuns(storage.limits, entries.map((e) => e.key));
+      return { status: "OK" };
+    }
+    return { status: "INVALID_TOTP_ERROR", currentNumberOfFailedAttempts: reservation.runs[0] ?? 1, maxNumberOfFailedAttempts: rule.max };
   }
 
   return {

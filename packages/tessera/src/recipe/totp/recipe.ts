@@ -3,14 +3,14 @@
  * five endpoints (protocol 4.4). Every endpoint needs a session and skips claim validators, so a
  * user who is still mid-MFA can reach them.
  */
-import { ConfigError, SessionError } from "../../core/errors.js";
+import { ConfigError } from "../../core/errors.js";
 import type { AppInfo } from "../../core/app-info.js";
-import type { HttpRequest, HttpResponse } from "../../core/http.js";
 import { findRecipe } from "../../core/instance.js";
+import { getLimits } from "../../core/limits.js";
 import { composeOverride } from "../../core/override.js";
-import type { RecipeFactory, RecipeInstance, Route, UserContext } from "../../core/recipe.js";
+import type { RecipeFactory, RecipeInstance, Route } from "../../core/recipe.js";
 import MultiFactorAuth from "../multifactorauth/index.js";
-import { getSession, type SessionContainer } from "../session/index.js";
+import { sessionRouteBuilder } from "../session/session-route.js";
 import { makeDefaultAPIs, readBody, readDeviceName, readTotp } from "./api.js";
 import { makeDefaultFunctions } from "./functions.js";
 import type { APIInterface, APIOptions, NormalisedTOTPConfig, RecipeInterface, TOTPConfig } from "./types.js";
@@ -31,8 +31,9 @@ export function normaliseTOTPConfig(input: TOTPConfig, appInfo: AppInfo): Normal
     // RFC 6238 §5.2 recommends at most one step of network delay; more widens every guess.
     defaultSkew: wholeNumber(input.defaultSkew, 1, "defaultSkew", 0, 10),
     defaultPeriod: wholeNumber(input.defaultPeriod, 30, "defaultPeriod", 1, 3600),
-    maxAttempts: wholeNumber(input.maxAttempts, 5, "maxAttempts", 1, 100),
-    cooldownMs: wholeNumber(input.cooldownSeconds, 900, "cooldownSeconds", 1, 86_400 * 30) * 1000,
+    // The shared second-factor limit (core/limits.ts) unless TOTP is given its own tolerance.
+    maxAttempts: wholeNumber(input.maxAttempts, getLimits().secondFactor.max, "maxAttempts", 1, 100),
+    cooldownMs: input.cooldownSeconds === undefined ? getLimits().secondFactor.lockMs : wholeNumber(input.cooldownSeconds, 900, "cooldownSeconds", 1, 86_400 * 30) * 1000,
   };
 }
 
@@ -48,27 +49,7 @@ export function totpRecipeFactory(input: TOTPConfig = {}): RecipeFactory {
     const recipeImplementation = composeOverride((self) => makeDefaultFunctions({ config, storage, secretBox }, self), input.override?.functions);
     const apiImplementation = composeOverride(() => makeDefaultAPIs(), input.override?.apis);
 
-    /** One endpoint: the session (claims skipped), then the body, then the API, whose result is the body sent. */
-    const route = <K extends keyof APIInterface>(
-      method: Route["method"],
-      path: string,
-      api: K,
-      call: (fn: NonNullable<APIInterface[K]>, base: { options: APIOptions; session: SessionContainer; userContext: UserContext }, req: HttpRequest) => Promise<unknown>,
-    ): Route => ({
-      method,
-      path,
-      handle: async ({ req, res, userContext }: { req: HttpRequest; res: HttpResponse; userContext: UserContext }) => {
-        const fn = apiImplementation[api];
-        if (fn === undefined) {
-          res.setStatus(404);
-          return res.sendJSON({ message: "Not found" });
-        }
-        const session = await getSession(req, res, { sessionRequired: true, overrideGlobalClaimValidators: () => [] }, userContext);
-        if (!session) throw SessionError.unauthorised("Session does not exist", false);
-        const options: APIOptions = { config, recipeImplementation, req, res };
-        res.sendJSON(await call(fn as NonNullable<APIInterface[K]>, { options, session, userContext }, req));
-      },
-    });
+    const route = sessionRouteBuilder(apiImplementation, (req, res): APIOptions => ({ config, recipeImplementation, req, res }));
 
     const routes: Route[] = [
       route("POST", "/totp/device", "createDevicePOST", async (fn, base, req) => fn({ ...base, deviceName: readDeviceName(await readBody(req), false) })),

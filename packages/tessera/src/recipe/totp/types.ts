@@ -12,9 +12,13 @@ export interface TOTPConfig {
   defaultSkew?: number;
   /** Time step of new devices in seconds (default 30). */
   defaultPeriod?: number;
-  /** Failed attempts in a row, per user, that lock both verify endpoints (default 5). */
+  /**
+   * Failed second-factor attempts in a row, per user, that lock both verify endpoints (default:
+   * `limits.secondFactor.maxFailures`, 5). The run is shared with recovery codes; failures also
+   * count toward the account's lockout across every factor (`limits.account`).
+   */
   maxAttempts?: number;
-  /** How long the lock lasts after the last failed attempt, in seconds (default 900). */
+  /** How long the lock lasts after the last failed attempt, in seconds (default: `limits.secondFactor.lockSeconds`, 900). */
   cooldownSeconds?: number;
   override?: {
     functions?: (originalImplementation: RecipeInterface) => RecipeInterface;

@@ -12,6 +12,8 @@ import { TOTP_MIGRATION } from "./schema/totp.js";
 import { USER_METADATA_MIGRATION } from "./schema/user-metadata.js";
 import { EMAIL_VERIFICATION_MIGRATION } from "./schema/emailverification.js";
 import { USER_ROLES_MIGRATION } from "./schema/userroles.js";
+import { LIMITS_MIGRATION } from "./schema/limits.js";
+import { RECOVERY_CODES_MIGRATION } from "./schema/recoverycodes.js";
 
 export interface Migration {
   version: number;
@@ -97,6 +99,8 @@ CREATE TABLE secrets (
   USER_METADATA_MIGRATION,
   EMAIL_VERIFICATION_MIGRATION,
   USER_ROLES_MIGRATION,
+  LIMITS_MIGRATION,
+  RECOVERY_CODES_MIGRATION,
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -12,6 +12,8 @@ import { createSqlTotpStore } from "./totp.js";
 import { createSqlUserStore } from "./user-metadata.js";
 import { createSqlEmailVerificationStore } from "./emailverification.js";
 import { createSqlUserRolesStore } from "./userroles.js";
+import { createSqlLimitStore } from "./limits.js";
+import { createSqlRecoveryCodeStore } from "./recoverycodes.js";
 
 export function createSqlStorage(driver: SqlDriver): Storage {
   return {
@@ -22,6 +24,8 @@ export function createSqlStorage(driver: SqlDriver): Storage {
     totp: createSqlTotpStore(driver),
     emailVerification: createSqlEmailVerificationStore(driver),
     userRoles: createSqlUserRolesStore(driver),
+    limits: createSqlLimitStore(driver),
+    recoveryCodes: createSqlRecoveryCodeStore(driver),
     ready: () => assertMigrated(driver),
     close: () => driver.close(),
   };
