@@ -77,10 +77,19 @@ export interface LimitsConfig {
     passwordResetToken?: AddressLimitConfig | false;
     /** Default: 100 email-exists checks per 15 min, then 15 min. */
     emailExists?: AddressLimitConfig | false;
+    /** Default: 20 passwordless codes sent (created or resent) per hour, then 1 h. */
+    passwordlessCode?: AddressLimitConfig | false;
+  };
+  /** Per email address or phone number (normalised), whoever asks: every request counts. */
+  identifier?: {
+    /** Passwordless codes sent to one email or phone number (created or resent). Default: 5 per 15 min, then 15 min. */
+    passwordlessCode?: AddressLimitConfig | false;
   };
 }
 
-export type AddressEndpoint = "signIn" | "signUp" | "passwordResetToken" | "emailExists";
+export type AddressEndpoint = "signIn" | "signUp" | "passwordResetToken" | "emailExists" | "passwordlessCode";
+/** Limits keyed by the email or phone number a request names, rather than by who sends it. */
+export type IdentifierEndpoint = "passwordlessCode";
 
 export interface NormalisedLimits {
   trustProxy: (address: string, hop: number) => boolean;
@@ -89,6 +98,7 @@ export interface NormalisedLimits {
   account: LimitRule | undefined;
   secondFactor: LimitRule;
   address: Record<AddressEndpoint, LimitRule | undefined>;
+  identifier: Record<IdentifierEndpoint, LimitRule | undefined>;
 }
 
 const MINUTE = 60_000;
@@ -98,6 +108,13 @@ const ADDRESS_DEFAULTS: Record<AddressEndpoint, Required<AddressLimitConfig>> = 
   signUp: { max: 50, windowSeconds: 3600, lockSeconds: 3600 },
   passwordResetToken: { max: 20, windowSeconds: 3600, lockSeconds: 3600 },
   emailExists: { max: 100, windowSeconds: 900, lockSeconds: 900 },
+  // Each request sends an email or an SMS: bounds SMS pumping and mail bombing from one client.
+  passwordlessCode: { max: 20, windowSeconds: 3600, lockSeconds: 3600 },
+};
+// Whoever asks, one inbox or phone gets at most this many codes: with 5 inputs per code, at most
+// 25 guesses per 15 min at one account's codes, and no flood of messages to one person.
+const IDENTIFIER_DEFAULTS: Record<IdentifierEndpoint, Required<AddressLimitConfig>> = {
+  passwordlessCode: { max: 5, windowSeconds: 900, lockSeconds: 900 },
 };
 
 function whole(value: unknown, fallback: number, field: string, min: number, max: number): number {
@@ -167,7 +184,27 @@ export function normaliseLimitsConfig(input: LimitsConfig = {}): NormalisedLimit
       hardMax: Infinity,
     };
   }
-  return { trustProxy: trust, proxyUntrusted: trustProxy === undefined, account, secondFactor, address };
+  if (input.identifier !== undefined && (typeof input.identifier !== "object" || input.identifier === null)) throw new ConfigError("limits.identifier must be an object");
+  const identifier = {} as Record<IdentifierEndpoint, LimitRule | undefined>;
+  for (const endpoint of Object.keys(IDENTIFIER_DEFAULTS) as IdentifierEndpoint[]) {
+    const given = objectOrFalse(input.identifier?.[endpoint], `identifier.${endpoint}`);
+    identifier[endpoint] = given === false ? undefined : windowRule(given, IDENTIFIER_DEFAULTS[endpoint], `identifier.${endpoint}`);
+  }
+  return { trustProxy: trust, proxyUntrusted: trustProxy === undefined, account, secondFactor, address, identifier };
+}
+
+/** At most `max` events per window, then a lock (not escalating): the shape of every per-request limit. */
+function windowRule(given: AddressLimitConfig | undefined, fallback: Required<AddressLimitConfig>, field: string): LimitRule {
+  const lockMs = whole(given?.lockSeconds, fallback.lockSeconds, `${field}.lockSeconds`, 1, 86_400 * 30) * 1000;
+  return {
+    max: whole(given?.max, fallback.max, `${field}.max`, 1, 1_000_000),
+    windowMs: whole(given?.windowSeconds, fallback.windowSeconds, `${field}.windowSeconds`, 1, 86_400 * 30) * 1000,
+    lockMs,
+    maxLockMs: lockMs,
+    escalate: false,
+    idleMs: Infinity,
+    hardMax: Infinity,
+  };
 }
 
 /**
@@ -206,6 +243,7 @@ export const limitKeys = {
   account: (userId: string) => `account:${userId}`,
   secondFactor: (userId: string) => `second-factor:${userId}`,
   address: (endpoint: AddressEndpoint, address: string) => `address:${endpoint}:${address}`,
+  identifier: (endpoint: IdentifierEndpoint, identifier: string) => `identifier:${endpoint}:${identifier}`,
 };
 
 // ---- the rule over a counter ----
@@ -319,15 +357,17 @@ export async function lockedFor(store: LimitStore, entries: readonly LimitEntry[
   return wait;
 }
 
-// Address counters are the only ones that grow with traffic rather than with users: at most once
-// an hour per process, those idle for a day (longer than any default window plus lock) are dropped.
+// Address (and identifier) counters are the ones that grow with traffic rather than with users: at
+// most once an hour per process, those idle for a day (longer than any default window plus lock) are dropped.
 let lastSweepAt = 0;
 function maybeSweep(store: LimitStore, now: number): void {
   if (now - lastSweepAt < HOUR && now >= lastSweepAt) return;
   lastSweepAt = now;
-  const rules = Object.values(getLimits().address).filter((r): r is LimitRule => r !== undefined);
+  const rules = [...Object.values(getLimits().address), ...Object.values(getLimits().identifier)].filter((r): r is LimitRule => r !== undefined);
   const keep = Math.max(24 * HOUR, ...rules.map((r) => r.windowMs + r.lockMs));
   void store.deleteOlderThan(now - keep, "address:").catch(() => undefined);
+  // Identifier counters grow with the addresses and numbers requests name, which a client chooses.
+  void store.deleteOlderThan(now - keep, "identifier:").catch(() => undefined);
 }
 
 // ---- the client address ----

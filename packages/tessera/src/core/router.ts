@@ -32,9 +32,13 @@ function findRoute(requestMethod: string, path: string): { route: Route; tenantI
   return undefined;
 }
 
-/** The userContext every framework entry point starts from: it carries the request for hooks that need it. */
-export function makeDefaultUserContext(req: HttpRequest): UserContext {
-  return { _default: { request: req } };
+/**
+ * The userContext every framework entry point starts from: it carries the request for hooks that
+ * need it, and on tessera's own endpoints the response too (MFA's trusted devices set a cookie
+ * while the session's claims are computed at sign-in).
+ */
+export function makeDefaultUserContext(req: HttpRequest, res?: HttpResponse): UserContext {
+  return { _default: res === undefined ? { request: req } : { request: req, response: res } };
 }
 
 /**
@@ -44,7 +48,7 @@ export function makeDefaultUserContext(req: HttpRequest): UserContext {
 export async function handleAPIRequest(req: HttpRequest, res: HttpResponse): Promise<boolean> {
   const found = findRoute(req.method, req.path);
   if (!found) return false;
-  const userContext = makeDefaultUserContext(req);
+  const userContext = makeDefaultUserContext(req, res);
   try {
     await found.route.handle({ req, res, tenantId: found.tenantId, userContext });
   } catch (error) {

@@ -20,6 +20,8 @@ export interface Storage {
   readonly userRoles: UserRolesStore;
   readonly limits: LimitStore;
   readonly recoveryCodes: RecoveryCodeStore;
+  readonly passwordless: PasswordlessStore;
+  readonly trustedDevices: TrustedDeviceStore;
   /** Resolves once the schema is migrated and the database answers. */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -275,4 +277,122 @@ export interface RecoveryCodeStore {
   countUnused(userId: string): Promise<number>;
   /** Deletes every code of the user; returns how many there were. */
   deleteCodes(userId: string): Promise<number>;
+}
+
+// ---- trusted devices (multifactorauth, "remember this device") ----
+
+export interface TrustedDeviceRow {
+  /** Random identifier (not a secret): names the device in lists and in its cookie. */
+  id: string;
+  userId: string;
+  tenantId: string;
+  /** sha256 (hex) of the device cookie's current secret; the secret itself is never stored. */
+  tokenHash: string;
+  /** A human-readable label, e.g. taken from the User-Agent when the device was remembered. */
+  label: string;
+  createdAt: number;
+  /** When the device last stood in for the second factor (its creation time until then). */
+  lastUsedAt: number;
+  /** Fixed at creation: using the device does not extend it. */
+  expiresAt: number;
+}
+
+export interface TrustedDeviceStore {
+  create(row: TrustedDeviceRow): Promise<void>;
+  get(id: string): Promise<TrustedDeviceRow | null>;
+  /**
+   * Rotation, compare-and-set: replaces the token hash (and sets `lastUsedAt = nowMs`) only while
+   * the stored hash is still `expectedTokenHash` and the device has not expired at `nowMs`. Of two
+   * racing rotations of one token exactly one returns true.
+   */
+  rotate(id: string, expectedTokenHash: string, nextTokenHash: string, nowMs: number): Promise<boolean>;
+  /** The user's devices (in one tenant, or all when `tenantId` is undefined), oldest first; expired ones included until swept. */
+  listForUser(userId: string, tenantId?: string): Promise<TrustedDeviceRow[]>;
+  /** Deletes the device only if it belongs to `userId`; true when it did. */
+  delete(id: string, userId: string): Promise<boolean>;
+  /** Deletes every device of the user (in one tenant, or all when `tenantId` is undefined); returns how many. */
+  deleteForUser(userId: string, tenantId?: string): Promise<number>;
+  /** Removes devices whose `expiresAt` is at or before `nowMs`; returns how many. */
+  deleteExpired(nowMs: number): Promise<number>;
+}
+
+// ---- passwordless one-time codes ----
+
+/** Who a passwordless flow or user is: exactly one of an email (normalised) or an E.164 phone number. */
+export type PasswordlessContact = { email: string } | { phoneNumber: string };
+
+/**
+ * One sign-in attempt ("device" in the protocol): the flow a client holds by its `deviceId` and
+ * `preAuthSessionId`, with one code per send (a resend adds a code and keeps the count).
+ */
+export interface PasswordlessDeviceRow {
+  /** Public: travels in the magic link. The primary key. */
+  preAuthSessionId: string;
+  /** sha256 of the deviceId the client holds; the deviceId is never stored (it keys the code hashes). */
+  deviceIdHash: string;
+  tenantId: string;
+  email: string | null;
+  phoneNumber: string | null;
+  flowType: "USER_INPUT_CODE" | "MAGIC_LINK" | "USER_INPUT_CODE_AND_MAGIC_LINK";
+  /** Code inputs checked so far (each is counted before it is checked). */
+  failedAttempts: number;
+  createdAt: number;
+}
+
+export interface PasswordlessCodeRow {
+  codeId: string;
+  preAuthSessionId: string;
+  /** HMAC-SHA256 of the user input code keyed with the deviceId (hex). */
+  userInputCodeHash: string;
+  /** sha256 of the link code (hex). */
+  linkCodeHash: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface PasswordlessUserRow {
+  userId: string;
+  tenantId: string;
+  /** Normalised; unique per tenant. At least one of email and phoneNumber is set. */
+  email: string | null;
+  /** E.164; unique per tenant. */
+  phoneNumber: string | null;
+  timeJoined: number;
+}
+
+export interface PasswordlessStore {
+  /** Inserts a new device with its first code, atomically. */
+  createDevice(device: PasswordlessDeviceRow, code: PasswordlessCodeRow): Promise<void>;
+  /** Adds a code to an existing device (a resend); false when the device is gone. */
+  addCode(code: PasswordlessCodeRow): Promise<boolean>;
+  /** The device and its codes (oldest first), by its preAuthSessionId or by its deviceId hash. */
+  getDevice(by: { preAuthSessionId: string } | { deviceIdHash: string }): Promise<{ device: PasswordlessDeviceRow; codes: PasswordlessCodeRow[] } | null>;
+  /** The devices of one contact in a tenant, oldest first. */
+  listDevices(tenantId: string, contact: PasswordlessContact): Promise<PasswordlessDeviceRow[]>;
+  /**
+   * Counts one code input, compare-and-set: only while the device has fewer than `max` counted;
+   * returns the new count, or null when the device is gone or its inputs are used up.
+   */
+  countAttempt(preAuthSessionId: string, max: number): Promise<number | null>;
+  /**
+   * Single use: deletes the device and its codes only if the code is still one of them, and
+   * returns the device; null otherwise. Of racing consumes exactly one gets the device.
+   */
+  consumeCode(preAuthSessionId: string, codeId: string): Promise<PasswordlessDeviceRow | null>;
+  deleteDevice(preAuthSessionId: string): Promise<boolean>;
+  /** Deletes one code; its device stays (without codes it can only be restarted). */
+  deleteCode(codeId: string): Promise<boolean>;
+  /** Deletes every device of the contact in the tenant; returns how many. */
+  deleteDevices(tenantId: string, contact: PasswordlessContact): Promise<number>;
+  /** Deletes devices none of whose codes is valid at `beforeMs` (expired before it, or none left); returns how many. */
+  deleteExpired(beforeMs: number): Promise<number>;
+  /** Inserts the user; false when its email or phone number is already taken in that tenant. */
+  createUser(row: PasswordlessUserRow): Promise<boolean>;
+  getUserById(userId: string): Promise<PasswordlessUserRow | null>;
+  getUserByContact(tenantId: string, contact: PasswordlessContact): Promise<PasswordlessUserRow | null>;
+  /** Sets (a string) or removes (null) the email and/or the phone number; undefined leaves one as it is. */
+  updateUser(
+    userId: string,
+    changes: { email?: string | null; phoneNumber?: string | null },
+  ): Promise<"OK" | "UNKNOWN_USER" | "EMAIL_ALREADY_EXISTS" | "PHONE_NUMBER_ALREADY_EXISTS">;
 }

@@ -10,6 +10,7 @@ import { release, reserve, resetRuns } from "../../core/limits.js";
 import type { EmailPasswordUserRow, Storage } from "../../core/storage.js";
 import { isValidEmail, normaliseEmail } from "./email.js";
 import { accountEntries, settlePasswordSuccess } from "./limits.js";
+import { onUserCredentialsChanged } from "../multifactorauth/trusted-devices.js";
 import type { NormalisedEmailPasswordConfig, RecipeInterface, User } from "./types.js";
 
 /**
@@ -119,6 +120,8 @@ export function makeDefaultFunctions(storage: Storage, config: NormalisedEmailPa
       // A new password (a reset by emailed link included) forgives the failed guesses at the old
       // one, and lifts a lock that only a reset can lift (limits.account.maxConsecutiveFailures).
       if (changes.passwordHash !== undefined) await resetRuns(storage.limits, accountEntries(row.userId).map((e) => e.key));
+      // A new password also forgets every remembered device: they were trusted under the old one.
+      if (changes.passwordHash !== undefined) await onUserCredentialsChanged(storage, row.userId);
       return { status: "OK" };
     },
 

@@ -16,7 +16,8 @@ import type { RecipeFactory } from "../../core/recipe.js";
 import type { SessionContainer, UserContext } from "../session/index.js";
 import { MultiFactorAuthClaim } from "./claim.js";
 import { getMFARecipe, isMFAInitialised, multiFactorAuthRecipeFactory } from "./recipe.js";
-import { FactorIds, type FactorProvider, type MultiFactorAuthConfig } from "./types.js";
+import { FactorIds, TRUSTED_DEVICE_FACTOR_ID, type FactorProvider, type MultiFactorAuthConfig } from "./types.js";
+import { revokeAllTrustedDevicesForUser as revokeTrustedDevices } from "./trusted-devices.js";
 
 export type {
   APIInterface,
@@ -29,8 +30,10 @@ export type {
   SecondFactorPolicy,
   SecondFactorRequirement,
   TenantSecondFactorPolicy,
+  TrustedDeviceInfo,
+  TrustedDevicesConfig,
 } from "./types.js";
-export { FactorIds, MultiFactorAuthClaim };
+export { FactorIds, MultiFactorAuthClaim, TRUSTED_DEVICE_FACTOR_ID };
 
 export function init(config?: MultiFactorAuthConfig): RecipeFactory {
   return multiFactorAuthRecipeFactory(config);
@@ -84,6 +87,19 @@ export function registerFactorProvider(provider: FactorProvider): void {
   getMFARecipe().providers.push(provider);
 }
 
+/**
+ * Forgets the user's remembered devices (`MultiFactorAuth.init({ trustedDevices })`), in one
+ * tenant or in all when `tenantId` is undefined; returns how many there were. tessera calls this
+ * itself when the user's factors or password change; call it when your app signs a user out
+ * everywhere by other means.
+ *
+ * @example
+ * await MultiFactorAuth.revokeAllTrustedDevicesForUser(userId);
+ */
+export async function revokeAllTrustedDevicesForUser(userId: string, tenantId?: string, _userContext: UserContext = {}): Promise<number> {
+  return revokeTrustedDevices(userId, tenantId);
+}
+
 const MultiFactorAuth = {
   init,
   MultiFactorAuthClaim,
@@ -98,6 +114,7 @@ const MultiFactorAuth = {
   isInitialised,
   isValidFirstFactor,
   registerFactorProvider,
+  revokeAllTrustedDevicesForUser,
 };
 
 export default MultiFactorAuth;

@@ -13,6 +13,9 @@ import { addClaimValidatorFromOtherRecipe, getSession, type JSONObject, type Ses
 import { getNextSetOfUnsatisfiedFactors, MultiFactorAuthClaim, setMFAClaimValueComputer } from "./claim.js";
 import { normalisePolicy, type NormalisedPolicy } from "./policy.js";
 import type { APIInterface, FactorProvider, MFAClaimValue, MFARequirementList, MultiFactorAuthConfig, RecipeInterface } from "./types.js";
+import { TRUSTED_DEVICE_FACTOR_ID } from "./types.js";
+import { normaliseTrustedDevicesConfig, useTrustedDevice } from "./trusted-devices.js";
+import { makeTrustedDeviceRoutes } from "./trusted-devices-routes.js";
 
 export const MFA_RECIPE_ID = "multifactorauth";
 const METADATA_KEY = "requiredSecondaryFactors";
@@ -37,6 +40,8 @@ interface PolicyContext {
   secondFactorsFor(tenantId: string): string[];
   /** `requiredSecondaryFactorsForTenant`: the tenant's factors when its rule is "everyone", else none. */
   requiredForTenant(tenantId: string): string[];
+  /** Whether a trusted device in `c` stands in for the second factor (`trustedDevices` configured). */
+  trustedDevices: boolean;
 }
 
 /** One requirements computation, as every caller (claim value, setup check, /mfa/info) must do it alike. */
@@ -61,13 +66,15 @@ function requirementsOf(
 export function multiFactorAuthRecipeFactory(config: MultiFactorAuthConfig = {}): RecipeFactory {
   if (config.firstFactors !== undefined && config.firstFactors.length === 0) throw new ConfigError("MultiFactorAuth.init: firstFactors must not be empty");
   const policy = normalisePolicy(config);
-  return ({ storage }) => {
+  return ({ storage, appInfo }) => {
+    const trustedDevices = normaliseTrustedDevicesConfig(config.trustedDevices, appInfo);
     const providers: FactorProvider[] = [];
     const allFactorIds = () => [...new Set(providers.flatMap((p) => p.factorIds))];
     const firstFactors = () => config.firstFactors ?? allFactorIds();
     const secondaryFactorIds = () => allFactorIds().filter((id) => !FIRST_FACTOR_ONLY.has(id));
     const policyContext: PolicyContext = {
       policy,
+      trustedDevices: trustedDevices !== undefined,
       secondFactorsFor: (tenantId) => policy.forTenant(tenantId).factors ?? secondaryFactorIds(),
       requiredForTenant: (tenantId) => {
         if (policy.forTenant(tenantId).require !== "everyone") return [];
@@ -99,7 +106,9 @@ export function multiFactorAuthRecipeFactory(config: MultiFactorAuthConfig = {})
           const next = getNextSetOfUnsatisfiedFactors(value.c, requirements).factorIds.filter((id) => allowedToSetup.includes(id) || alreadySetup.includes(id));
           const emails: Record<string, string[]> = {};
           for (const provider of providers) Object.assign(emails, (await provider.getEmailsForFactors?.(userId, userContext)) ?? {});
-          return { status: "OK", factors: { next, alreadySetup, allowedToSetup }, emails, phoneNumbers: {} };
+          const phoneNumbers: Record<string, string[]> = {};
+          for (const provider of providers) Object.assign(phoneNumbers, (await provider.getPhoneNumbersForFactors?.(userId, userContext)) ?? {});
+          return { status: "OK", factors: { next, alreadySetup, allowedToSetup }, emails, phoneNumbers };
         },
       }),
       config.override?.apis,
@@ -127,6 +136,7 @@ export function multiFactorAuthRecipeFactory(config: MultiFactorAuthConfig = {})
             res.sendJSON(await apiImplementation.resyncSessionAndFetchMFAInfoPUT({ session, userContext }));
           },
         },
+        ...(trustedDevices ? makeTrustedDeviceRoutes({ storage, config: trustedDevices, secondaryFactorIds }) : []),
       ],
       postInit() {
         setMFAClaimValueComputer((input) => recipe.computeClaimValue(input));
@@ -141,9 +151,17 @@ export function multiFactorAuthRecipeFactory(config: MultiFactorAuthConfig = {})
           if (first === undefined) throw SessionError.unauthorised("Incorrect login method used");
           completed = { [first]: Math.floor(now() / 1000) };
         }
-        const c = completed;
-        const requirements = await requirementsOf(recipeImplementation, policyContext, { tenantId, payload: payload ?? {}, completed: c, userId, userContext });
-        return { c, v: getNextSetOfUnsatisfiedFactors(c, requirements).factorIds.length === 0 };
+        let c = completed;
+        const met = async () =>
+          getNextSetOfUnsatisfiedFactors(c, await requirementsOf(recipeImplementation, policyContext, { tenantId, payload: payload ?? {}, completed: c, userId, userContext })).factorIds.length === 0;
+        let v = await met();
+        // A remembered device of this user stands in for the second factor (trusted-devices.ts);
+        // its marker, not a factor id, goes into `c`, so step-up checks for real factors still fail.
+        if (!v && trustedDevices && c[TRUSTED_DEVICE_FACTOR_ID] === undefined && (await useTrustedDevice({ storage, config: trustedDevices, userId, tenantId, userContext }))) {
+          c = { ...c, [TRUSTED_DEVICE_FACTOR_ID]: Math.floor(now() / 1000) };
+          v = await met();
+        }
+        return { c, v };
       },
     };
     return recipe;
@@ -164,7 +182,9 @@ function makeDefaultFunctions(
   return {
     // Default: any ONE of the required factors (user's and tenant's together), as in protocol 5.2,
     // plus, under "users-with-factors", the policy's factors that the user has set up.
-    getMFARequirementsForAuth: async ({ tenantId, factorsSetUpForUser, requiredSecondaryFactorsForUser, requiredSecondaryFactorsForTenant }) => {
+    getMFARequirementsForAuth: async ({ tenantId, completedFactors, factorsSetUpForUser, requiredSecondaryFactorsForUser, requiredSecondaryFactorsForTenant }) => {
+      // A trusted device completed the sign-in's second factor: nothing more is required for auth.
+      if (policyContext.trustedDevices && completedFactors[TRUSTED_DEVICE_FACTOR_ID] !== undefined) return [];
       const required = new Set([...(await requiredSecondaryFactorsForUser()), ...(await requiredSecondaryFactorsForTenant())]);
       if (policyContext.policy.forTenant(tenantId).require === "users-with-factors") {
         const counted = policyContext.secondFactorsFor(tenantId);

@@ -33,6 +33,8 @@ export interface FactorProvider {
   getFactorsSetUpForUser(userId: string, userContext: UserContext): Promise<string[]>;
   /** Candidate email addresses per factor id, for `PUT /mfa/info`. */
   getEmailsForFactors?(userId: string, userContext: UserContext): Promise<Record<string, string[]>>;
+  /** Candidate phone numbers (E.164) per factor id, for `PUT /mfa/info`. */
+  getPhoneNumbersForFactors?(userId: string, userContext: UserContext): Promise<Record<string, string[]>>;
 }
 
 /**
@@ -69,6 +71,13 @@ export interface MultiFactorAuthConfig {
   policy?: SecondFactorRequirement | SecondFactorPolicy;
   /** Secondary factors every user must complete (one of them). The same as `policy: { require: "everyone", factors }`; not with `policy`. */
   requiredSecondaryFactors?: string[];
+  /**
+   * "Remember this device": off unless given. See {@link TrustedDevicesConfig}.
+   *
+   * @example
+   * MultiFactorAuth.init({ requiredSecondaryFactors: ["totp"], trustedDevices: { validityDays: 30 } });
+   */
+  trustedDevices?: TrustedDevicesConfig;
   override?: {
     functions?: (originalImplementation: RecipeInterface) => RecipeInterface;
     apis?: (originalImplementation: APIInterface) => APIInterface;
@@ -103,4 +112,42 @@ export interface MFAInfo {
 
 export interface APIInterface {
   resyncSessionAndFetchMFAInfoPUT: undefined | ((input: { session: SessionContainer; userContext: UserContext }) => Promise<MFAInfo>);
+}
+
+/**
+ * The marker a trusted device leaves in the session's `st-mfa.c` (with the time it was used). The
+ * default `getMFARequirementsForAuth` counts it as the second factor for sign-in; it is not a
+ * factor of its own, so step-up validators for a real factor (`hasCompletedFactorWithin("totp", …)`)
+ * are not satisfied by it.
+ */
+export const TRUSTED_DEVICE_FACTOR_ID = "trusted-device";
+
+/**
+ * `MultiFactorAuth.init({ trustedDevices })`: "remember this device for N days". After completing
+ * a second factor, the frontend calls `POST {apiBasePath}/mfa/trusted-device`; the device then gets
+ * an HttpOnly cookie, and a later sign-in of the same user (and tenant) that carries it counts as
+ * having completed the second factor. The cookie's secret is stored only as a hash, is rotated on
+ * every use, and every device of a user is forgotten when their factors or password change.
+ */
+export interface TrustedDevicesConfig {
+  /** How long a device stays trusted, counted from when it was remembered (using it does not extend it). Default 30; 1 to 400. */
+  validityDays?: number;
+  /** The device cookie's name. Default `"sTrustedDevice"`. */
+  cookieName?: string;
+  /**
+   * The cookie's SameSite attribute. Default `"lax"`. Use `"none"` only when the website and the
+   * API are on different sites (the API must then be served over https).
+   */
+  cookieSameSite?: "lax" | "strict" | "none";
+}
+
+/** One remembered device as `GET /mfa/trusted-devices` lists it (no secrets). */
+export interface TrustedDeviceInfo {
+  deviceId: string;
+  label: string;
+  createdAt: number;
+  lastUsedAt: number;
+  expiresAt: number;
+  /** True for the device the request came from. */
+  current: boolean;
 }

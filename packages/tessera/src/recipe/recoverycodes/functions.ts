@@ -15,6 +15,7 @@ import { randomId } from "../../core/crypto/random.js";
 import { reserve, resetRuns, secondFactorEntries } from "../../core/limits.js";
 import type { Storage } from "../../core/storage.js";
 import type { NormalisedRecoveryCodesConfig, RecipeInterface } from "./types.js";
+import { onUserCredentialsChanged } from "../multifactorauth/trusted-devices.js";
 
 const CODE_LENGTH = 10;
 const CODE_SHAPE = /^[A-Z2-7]{10}$/;
@@ -40,6 +41,8 @@ export function makeDefaultFunctions(input: { storage: Storage; config: Normalis
       const codes = Array.from({ length: config.count }, generateCode);
       const hashed = await Promise.all(codes.map(async (code) => ({ codeId: randomId(), codeHash: await hashPassword(normaliseCode(code) as string) })));
       await store.replaceCodes(userId, hashed, now());
+      // A new set is a change of factors: remembered devices are forgotten (multifactorauth trusted devices).
+      await onUserCredentialsChanged(storage, userId);
       return { status: "OK", codes };
     },
 
@@ -69,6 +72,10 @@ export function makeDefaultFunctions(input: { storage: Storage; config: Normalis
 
     getRemainingCodeCount: async ({ userId }) => store.countUnused(userId),
 
-    removeRecoveryCodes: async ({ userId }) => ({ status: "OK", didCodesExist: (await store.deleteCodes(userId)) > 0 }),
+    removeRecoveryCodes: async ({ userId }) => {
+      const didCodesExist = (await store.deleteCodes(userId)) > 0;
+      if (didCodesExist) await onUserCredentialsChanged(storage, userId);
+      return { status: "OK", didCodesExist };
+    },
   };
 }

@@ -13,6 +13,7 @@ import { reserve, resetRuns, secondFactorEntries, secondFactorRule } from "../..
 import type { SecretBox } from "../../core/recipe.js";
 import type { Storage, TotpDeviceRow } from "../../core/storage.js";
 import type { InvalidTOTPResponse, LimitReachedResponse, NormalisedTOTPConfig, RecipeInterface } from "./types.js";
+import { onUserCredentialsChanged } from "../multifactorauth/trusted-devices.js";
 
 /** Binds a sealed seed to its row: a seed copied into another user's or device's row does not open. */
 export const sealContext = (userId: string, deviceName: string): string => `totp:${userId}:${deviceName}`;
@@ -153,7 +154,12 @@ export function makeDefaultFunctions(
       devices: (await store.listDevices(userId)).map((d) => ({ name: d.name, period: d.period, skew: d.skew, verified: d.verified })),
     }),
 
-    removeDevice: async ({ userId, deviceName }) => ({ status: "OK", didDeviceExist: await store.removeDevice(userId, deviceName) }),
+    removeDevice: async ({ userId, deviceName }) => {
+      const didDeviceExist = await store.removeDevice(userId, deviceName);
+      // The user's factors changed: remembered devices are forgotten (multifactorauth trusted devices).
+      if (didDeviceExist) await onUserCredentialsChanged(storage, userId);
+      return { status: "OK", didDeviceExist };
+    },
 
     verifyDevice: async ({ userId, deviceName, totp }) => {
       const device = (await store.listDevices(userId)).find((d) => d.name === deviceName);
@@ -164,7 +170,11 @@ export function makeDefaultFunctions(
       const result = await checkCode(userId, [device], totp);
       if (result.status !== "OK") return result;
       if (device.verified) return { status: "OK", wasAlreadyVerified: true };
-      if (await store.markDeviceVerified(userId, deviceName)) return { status: "OK", wasAlreadyVerified: false };
+      if (await store.markDeviceVerified(userId, deviceName)) {
+        // A new factor: remembered devices are forgotten (multifactorauth trusted devices).
+        await onUserCredentialsChanged(storage, userId);
+        return { status: "OK", wasAlreadyVerified: false };
+      }
       // Not changed by us: verified by a concurrent request, or removed meanwhile.
       const still = (await store.listDevices(userId)).find((d) => d.name === deviceName);
       return still?.verified ? { status: "OK", wasAlreadyVerified: true } : { status: "UNKNOWN_DEVICE_ERROR" };

@@ -14,6 +14,8 @@ import { EMAIL_VERIFICATION_MIGRATION } from "./schema/emailverification.js";
 import { USER_ROLES_MIGRATION } from "./schema/userroles.js";
 import { LIMITS_MIGRATION } from "./schema/limits.js";
 import { RECOVERY_CODES_MIGRATION } from "./schema/recoverycodes.js";
+import { PASSWORDLESS_MIGRATION } from "./schema/passwordless.js";
+import { TRUSTED_DEVICES_MIGRATION } from "./schema/trusteddevices.js";
 
 export interface Migration {
   version: number;
@@ -101,6 +103,8 @@ CREATE TABLE secrets (
   USER_ROLES_MIGRATION,
   LIMITS_MIGRATION,
   RECOVERY_CODES_MIGRATION,
+  PASSWORDLESS_MIGRATION,
+  TRUSTED_DEVICES_MIGRATION,
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

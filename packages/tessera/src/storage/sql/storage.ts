@@ -14,6 +14,8 @@ import { createSqlEmailVerificationStore } from "./emailverification.js";
 import { createSqlUserRolesStore } from "./userroles.js";
 import { createSqlLimitStore } from "./limits.js";
 import { createSqlRecoveryCodeStore } from "./recoverycodes.js";
+import { createSqlPasswordlessStore } from "./passwordless.js";
+import { createSqlTrustedDeviceStore } from "./trusteddevices.js";
 
 export function createSqlStorage(driver: SqlDriver): Storage {
   return {
@@ -26,6 +28,8 @@ export function createSqlStorage(driver: SqlDriver): Storage {
     userRoles: createSqlUserRolesStore(driver),
     limits: createSqlLimitStore(driver),
     recoveryCodes: createSqlRecoveryCodeStore(driver),
+    passwordless: createSqlPasswordlessStore(driver),
+    trustedDevices: createSqlTrustedDeviceStore(driver),
     ready: () => assertMigrated(driver),
     close: () => driver.close(),
   };

@@ -1,0 +1,4 @@
+import { onSqlite } from "./sqlite-storages.js";
+import { describeTrustedDevicesStoreSuite } from "./trusteddevices-store.suite.js";
+
+onSqlite(describeTrustedDevicesStoreSuite);
