@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { getInstance } from "../../src/core/instance.js";
 import MultiFactorAuth from "../../src/recipe/multifactorauth/index.js";
+import Session from "../../src/recipe/session/index.js";
 import { Client } from "../helpers/app.js";
 import {
   browserWith,
@@ -184,6 +185,16 @@ describe("revocation when the user's credentials change", () => {
     expect(rowsOf(user.userId)).toHaveLength(1);
     expect((await session.request("POST", "/auth/recovery-codes")).body).toMatchObject({ status: "OK" });
     await expectRevoked(user);
+  });
+
+  // Issue 7: devices are revoked when the user signs out everywhere.
+  it("Session.revokeAllSessionsForUser (sign out everywhere) forgets them too, and only that user's", async () => {
+    const user = await rememberedUser(app);
+    const other = await rememberedUser(app);
+    expect(rowsOf(user.userId)).toHaveLength(1);
+    await Session.revokeAllSessionsForUser(user.userId);
+    await expectRevoked(user);
+    expect(rowsOf(other.userId)).toHaveLength(1);
   });
 
   it("MultiFactorAuth.revokeAllTrustedDevicesForUser forgets them (for an app's own sign-out everywhere)", async () => {

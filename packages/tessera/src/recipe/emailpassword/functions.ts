@@ -10,7 +10,7 @@ import { release, reserve, resetRuns } from "../../core/limits.js";
 import type { EmailPasswordUserRow, Storage } from "../../core/storage.js";
 import { isValidEmail, normaliseEmail } from "./email.js";
 import { accountEntries, settlePasswordSuccess } from "./limits.js";
-import { onUserCredentialsChanged } from "../multifactorauth/trusted-devices.js";
+import { credentialsChanged } from "../../core/user-events.js";
 import type { NormalisedEmailPasswordConfig, RecipeInterface, User } from "./types.js";
 
 /**
@@ -121,7 +121,7 @@ export function makeDefaultFunctions(storage: Storage, config: NormalisedEmailPa
       // one, and lifts a lock that only a reset can lift (limits.account.maxConsecutiveFailures).
       if (changes.passwordHash !== undefined) await resetRuns(storage.limits, accountEntries(row.userId).map((e) => e.key));
       // A new password also forgets every remembered device: they were trusted under the old one.
-      if (changes.passwordHash !== undefined) await onUserCredentialsChanged(storage, row.userId);
+      if (changes.passwordHash !== undefined) await credentialsChanged(storage, row.userId);
       return { status: "OK" };
     },
 

@@ -14,8 +14,8 @@
  *   copied cookie used after its owner, but also lets duplicate requests (two tabs, a retry after a
  *   lost response) wipe the user's own device; a copied cookie alone grants nothing without the
  *   password, so we prefer not to turn it into a way to sign the owner's device out.
- * - Every device of a user is forgotten when their factors or password change
- *   ({@link onUserCredentialsChanged}) and on `Session.revokeAllSessionsForUser`.
+ * - Every device of a user is forgotten when their factors or password change and when they are
+ *   signed out everywhere (core/user-events.ts, called by the recipes that cause those events).
  */
 import type { AppInfo } from "../../core/app-info.js";
 import { now } from "../../core/clock.js";
@@ -174,16 +174,6 @@ export async function useTrustedDevice(input: { storage: Storage; config: Normal
     return true;
   }
   return false;
-}
-
-/**
- * The hook factor recipes call when a user's credentials change (password set or reset, a TOTP
- * device added or removed, recovery codes replaced or removed): every trusted device of the user
- * is forgotten, whether or not trusted devices are switched on, so that re-enabling them never
- * revives a device remembered under the old credentials.
- */
-export async function onUserCredentialsChanged(storage: Storage, userId: string): Promise<void> {
-  await storage.trustedDevices.deleteForUser(userId);
 }
 
 /** `MultiFactorAuth.revokeAllTrustedDevicesForUser`: forgets the user's devices (in one tenant, or all); returns how many. */

@@ -15,7 +15,7 @@ import { randomId } from "../../core/crypto/random.js";
 import { reserve, resetRuns, secondFactorEntries } from "../../core/limits.js";
 import type { Storage } from "../../core/storage.js";
 import type { NormalisedRecoveryCodesConfig, RecipeInterface } from "./types.js";
-import { onUserCredentialsChanged } from "../multifactorauth/trusted-devices.js";
+import { credentialsChanged } from "../../core/user-events.js";
 
 const CODE_LENGTH = 10;
 const CODE_SHAPE = /^[A-Z2-7]{10}$/;
@@ -42,7 +42,7 @@ export function makeDefaultFunctions(input: { storage: Storage; config: Normalis
       const hashed = await Promise.all(codes.map(async (code) => ({ codeId: randomId(), codeHash: await hashPassword(normaliseCode(code) as string) })));
       await store.replaceCodes(userId, hashed, now());
       // A new set is a change of factors: remembered devices are forgotten (multifactorauth trusted devices).
-      await onUserCredentialsChanged(storage, userId);
+      await credentialsChanged(storage, userId);
       return { status: "OK", codes };
     },
 
@@ -74,7 +74,7 @@ export function makeDefaultFunctions(input: { storage: Storage; config: Normalis
 
     removeRecoveryCodes: async ({ userId }) => {
       const didCodesExist = (await store.deleteCodes(userId)) > 0;
-      if (didCodesExist) await onUserCredentialsChanged(storage, userId);
+      if (didCodesExist) await credentialsChanged(storage, userId);
       return { status: "OK", didCodesExist };
     },
   };

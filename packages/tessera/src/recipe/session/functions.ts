@@ -11,6 +11,7 @@ import { SessionError } from "../../core/errors.js";
 import { now } from "../../core/clock.js";
 import { constantTimeEqual, randomId } from "../../core/crypto/random.js";
 import type { SessionRow } from "../../core/storage.js";
+import { signedOutEverywhere } from "../../core/user-events.js";
 import type { JSONObject, SessionClaim } from "./claims/types.js";
 import { validateClaims as runClaimValidation } from "./claims/validate.js";
 import { SessionContainerImpl } from "./container.js";
@@ -260,8 +261,11 @@ export function makeDefaultFunctions(state: SessionState, self: () => RecipeInte
     },
 
     async revokeAllSessionsForUser({ userId, tenantId, revokeAcrossAllTenants }) {
-      const handles = await storage.sessions.listHandlesForUser(userId, revokeAcrossAllTenants ? undefined : tenantId);
-      return storage.sessions.delete(handles);
+      const scope = revokeAcrossAllTenants ? undefined : tenantId;
+      const handles = await storage.sessions.listHandlesForUser(userId, scope);
+      const revoked = await storage.sessions.delete(handles);
+      await signedOutEverywhere(storage, userId, scope);
+      return revoked;
     },
 
     async getAllSessionHandlesForUser({ userId, tenantId, fetchAcrossAllTenants }) {

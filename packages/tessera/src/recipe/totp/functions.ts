@@ -13,7 +13,7 @@ import { reserve, resetRuns, secondFactorEntries, secondFactorRule } from "../..
 import type { SecretBox } from "../../core/recipe.js";
 import type { Storage, TotpDeviceRow } from "../../core/storage.js";
 import type { InvalidTOTPResponse, LimitReachedResponse, NormalisedTOTPConfig, RecipeInterface } from "./types.js";
-import { onUserCredentialsChanged } from "../multifactorauth/trusted-devices.js";
+import { credentialsChanged } from "../../core/user-events.js";
 
 /** Binds a sealed seed to its row: a seed copied into another user's or device's row does not open. */
 export const sealContext = (userId: string, deviceName: string): string => `totp:${userId}:${deviceName}`;
@@ -157,7 +157,7 @@ export function makeDefaultFunctions(
     removeDevice: async ({ userId, deviceName }) => {
       const didDeviceExist = await store.removeDevice(userId, deviceName);
       // The user's factors changed: remembered devices are forgotten (multifactorauth trusted devices).
-      if (didDeviceExist) await onUserCredentialsChanged(storage, userId);
+      if (didDeviceExist) await credentialsChanged(storage, userId);
       return { status: "OK", didDeviceExist };
     },
 
@@ -172,7 +172,7 @@ export function makeDefaultFunctions(
       if (device.verified) return { status: "OK", wasAlreadyVerified: true };
       if (await store.markDeviceVerified(userId, deviceName)) {
         // A new factor: remembered devices are forgotten (multifactorauth trusted devices).
-        await onUserCredentialsChanged(storage, userId);
+        await credentialsChanged(storage, userId);
         return { status: "OK", wasAlreadyVerified: false };
       }
       // Not changed by us: verified by a concurrent request, or removed meanwhile.
