@@ -11,7 +11,8 @@ import type { EmailPasswordUserRow, Storage } from "../../core/storage.js";
 import { isValidEmail, normaliseEmail } from "./email.js";
 import { accountEntries, settlePasswordSuccess } from "./limits.js";
 import { credentialsChanged } from "../../core/user-events.js";
-import type { NormalisedEmailPasswordConfig, RecipeInterface, User } from "./types.js";
+import { emailPasswordUser } from "../../core/user.js";
+import type { NormalisedEmailPasswordConfig, RecipeInterface } from "./types.js";
 
 /**
  * An argon2id hash, with the current parameters, of a random string nobody kept. Signing in with
@@ -28,20 +29,6 @@ export function hashResetToken(token: string): string {
   return sha256Hex(token);
 }
 
-/** The FDI 3.0 user object of an emailpassword user (no account linking: one login method). */
-export function toUser(row: EmailPasswordUserRow): User {
-  return {
-    id: row.userId,
-    timeJoined: row.timeJoined,
-    isPrimaryUser: false,
-    tenantIds: [row.tenantId],
-    emails: [row.email],
-    phoneNumbers: [],
-    thirdParty: [],
-    loginMethods: [{ recipeId: "emailpassword", recipeUserId: row.userId, verified: false, tenantIds: [row.tenantId], timeJoined: row.timeJoined, email: row.email }],
-  };
-}
-
 export function makeDefaultFunctions(storage: Storage, config: NormalisedEmailPasswordConfig): RecipeInterface {
   const store = storage.emailPassword;
 
@@ -52,7 +39,7 @@ export function makeDefaultFunctions(storage: Storage, config: NormalisedEmailPa
       if (await store.getUserByEmail(tenantId, normalised)) return { status: "EMAIL_ALREADY_EXISTS_ERROR" };
       const row: EmailPasswordUserRow = { userId: randomId(), tenantId, email: normalised, passwordHash: await hashPassword(password), timeJoined: now() };
       if (!(await store.createUser(row))) return { status: "EMAIL_ALREADY_EXISTS_ERROR" };
-      return { status: "OK", user: toUser(row), recipeUserId: row.userId };
+      return { status: "OK", user: emailPasswordUser(row), recipeUserId: row.userId };
     },
 
     async signIn({ email, password, tenantId }) {
@@ -77,7 +64,7 @@ export function makeDefaultFunctions(storage: Storage, config: NormalisedEmailPa
       await settlePasswordSuccess(storage, row.userId);
       // The password is known to be right here: upgrade a hash made with older parameters.
       if (needsRehash(row.passwordHash)) await store.updateUser(row.userId, { passwordHash: await hashPassword(password) });
-      return { status: "OK", user: toUser(row), recipeUserId: row.userId };
+      return { status: "OK", user: emailPasswordUser(row), recipeUserId: row.userId };
     },
 
     async createResetPasswordToken({ userId, email, tenantId }) {
@@ -127,12 +114,12 @@ export function makeDefaultFunctions(storage: Storage, config: NormalisedEmailPa
 
     async getUserById({ userId }) {
       const row = await store.getUserById(userId);
-      return row ? toUser(row) : undefined;
+      return row ? emailPasswordUser(row) : undefined;
     },
 
     async getUserByEmail({ tenantId, email }) {
       const row = await store.getUserByEmail(tenantId, normaliseEmail(email));
-      return row ? toUser(row) : undefined;
+      return row ? emailPasswordUser(row) : undefined;
     },
   };
 }

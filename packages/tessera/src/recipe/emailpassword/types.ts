@@ -3,30 +3,11 @@ import type { AppInfo } from "../../core/app-info.js";
 import type { HttpRequest, HttpResponse } from "../../core/http.js";
 import type { UserContext } from "../../core/recipe.js";
 import type { SessionContainer } from "../session/index.js";
+import type { LoginMethod, User } from "../../core/user.js";
+
+export type { LoginMethod, User };
 
 export type { UserContext } from "../../core/recipe.js";
-
-/** One login method of a user (FDI 3.0 user object). */
-export interface LoginMethod {
-  recipeId: "emailpassword";
-  recipeUserId: string;
-  verified: boolean;
-  tenantIds: string[];
-  timeJoined: number;
-  email: string;
-}
-
-/** The user object of FDI 3.0, as `OK {user}` carries it. */
-export interface User {
-  id: string;
-  timeJoined: number;
-  isPrimaryUser: boolean;
-  tenantIds: string[];
-  emails: string[];
-  phoneNumbers: string[];
-  thirdParty: { id: string; userId: string }[];
-  loginMethods: LoginMethod[];
-}
 
 /** A form field as the frontend sends it. `email` and `password` values are always strings. */
 export interface FormField {

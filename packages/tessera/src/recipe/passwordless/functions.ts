@@ -9,7 +9,8 @@ import type { PasswordlessCodeRow, PasswordlessContact, PasswordlessDeviceRow, S
 import { findMatchingCode, hashDeviceId, hashLinkCode, hashUserInputCode, newDeviceId, newLinkCode, newPreAuthSessionId, newUserInputCode } from "./codes.js";
 import { contactKind, contactOf, isValidEmail, isValidPhoneNumber, normaliseContact, normaliseEmail, normalisePhoneNumber } from "./contact.js";
 import type { CodeInputError, Contact, CreatedCode, DeviceInfo, NormalisedPasswordlessConfig, RecipeInterface } from "./types.js";
-import { contactsOfUser, findUser, recordSecondFactorKind, toPasswordlessUser } from "./users.js";
+import { passwordlessUser } from "../../core/user.js";
+import { contactsOfUser, findUser, recordSecondFactorKind } from "./users.js";
 
 /** Devices whose codes all expired this long ago are swept (kept a while so a late input still reads "expired"). */
 const SWEEP_AFTER_MS = 60 * 60_000;
@@ -67,13 +68,13 @@ export function makeDefaultFunctions(input: { storage: Storage; config: Normalis
   const signInUp: RecipeInterface["signInUp"] = async ({ tenantId, ...contactInput }) => {
     const contact = checkedContact(contactInput as Contact);
     const existing = await store.getUserByContact(tenantId, contact);
-    if (existing) return { status: "OK", createdNewRecipeUser: false, user: toPasswordlessUser(existing), recipeUserId: existing.userId };
+    if (existing) return { status: "OK", createdNewRecipeUser: false, user: passwordlessUser(existing), recipeUserId: existing.userId };
     const row = { userId: randomId(), tenantId, email: null, phoneNumber: null, ...contact, timeJoined: now() };
-    if (await store.createUser(row)) return { status: "OK", createdNewRecipeUser: true, user: toPasswordlessUser(row), recipeUserId: row.userId };
+    if (await store.createUser(row)) return { status: "OK", createdNewRecipeUser: true, user: passwordlessUser(row), recipeUserId: row.userId };
     // A racing sign-up of the same contact won: that user is the one.
     const winner = await store.getUserByContact(tenantId, contact);
     if (!winner) throw new Error("passwordless: the user could neither be created nor found");
-    return { status: "OK", createdNewRecipeUser: false, user: toPasswordlessUser(winner), recipeUserId: winner.userId };
+    return { status: "OK", createdNewRecipeUser: false, user: passwordlessUser(winner), recipeUserId: winner.userId };
   };
 
   return {
@@ -202,12 +203,12 @@ export function makeDefaultFunctions(input: { storage: Storage; config: Normalis
 
     async getUserById({ userId }) {
       const row = await store.getUserById(userId);
-      return row ? toPasswordlessUser(row) : undefined;
+      return row ? passwordlessUser(row) : undefined;
     },
 
     async getUserByContact({ tenantId, ...contactInput }) {
       const row = await store.getUserByContact(tenantId, normaliseContact(contactInput as Contact));
-      return row ? toPasswordlessUser(row) : undefined;
+      return row ? passwordlessUser(row) : undefined;
     },
 
     async updateUser({ recipeUserId, email, phoneNumber }) {

@@ -2,6 +2,9 @@
 import type { AppInfo } from "../../core/app-info.js";
 import type { HttpRequest, HttpResponse } from "../../core/http.js";
 import type { SessionContainer, UserContext } from "../session/index.js";
+import type { LoginMethod, User } from "../../core/user.js";
+
+export type { LoginMethod, User };
 
 export type { UserContext } from "../session/index.js";
 
@@ -10,29 +13,6 @@ export type FlowType = "USER_INPUT_CODE" | "MAGIC_LINK" | "USER_INPUT_CODE_AND_M
 
 /** Exactly one of an email or a phone number. */
 export type Contact = { email: string; phoneNumber?: undefined } | { phoneNumber: string; email?: undefined };
-
-/** One login method of a user (FDI 3.0 user object). */
-export interface LoginMethod {
-  recipeId: "emailpassword" | "passwordless";
-  recipeUserId: string;
-  verified: boolean;
-  tenantIds: string[];
-  timeJoined: number;
-  email?: string;
-  phoneNumber?: string;
-}
-
-/** The user object of FDI 3.0, as `OK {user}` carries it. */
-export interface User {
-  id: string;
-  timeJoined: number;
-  isPrimaryUser: boolean;
-  tenantIds: string[];
-  emails: string[];
-  phoneNumbers: string[];
-  thirdParty: { id: string; userId: string }[];
-  loginMethods: LoginMethod[];
-}
 
 interface DeliveryInputBase {
   type: "PASSWORDLESS_LOGIN";

@@ -4,8 +4,8 @@
  * sent to). Accounts are not linked: a passwordless sign-in with an email that belongs to an
  * email-password user makes a separate passwordless user (see index.ts).
  */
-import type { EmailPasswordUserRow, PasswordlessUserRow, Storage } from "../../core/storage.js";
-import type { User } from "./types.js";
+import type { Storage } from "../../core/storage.js";
+import { emailPasswordUser, passwordlessUser, type User } from "../../core/user.js";
 
 /**
  * User metadata key: the contact kinds ("email", "phone") a user who is not a passwordless user
@@ -16,50 +16,12 @@ const SECOND_FACTOR_KINDS_KEY = "passwordlessSecondFactorKinds";
 
 export type ContactKind = "email" | "phone";
 
-/** The FDI 3.0 user object of a passwordless user. Its contacts are verified: a code reached them. */
-export function toPasswordlessUser(row: PasswordlessUserRow): User {
-  return {
-    id: row.userId,
-    timeJoined: row.timeJoined,
-    isPrimaryUser: false,
-    tenantIds: [row.tenantId],
-    emails: row.email === null ? [] : [row.email],
-    phoneNumbers: row.phoneNumber === null ? [] : [row.phoneNumber],
-    thirdParty: [],
-    loginMethods: [
-      {
-        recipeId: "passwordless",
-        recipeUserId: row.userId,
-        verified: true,
-        tenantIds: [row.tenantId],
-        timeJoined: row.timeJoined,
-        ...(row.email === null ? {} : { email: row.email }),
-        ...(row.phoneNumber === null ? {} : { phoneNumber: row.phoneNumber }),
-      },
-    ],
-  };
-}
-
-/** The same shape for an email-password user (as that recipe builds it). */
-function toEmailPasswordUser(row: EmailPasswordUserRow): User {
-  return {
-    id: row.userId,
-    timeJoined: row.timeJoined,
-    isPrimaryUser: false,
-    tenantIds: [row.tenantId],
-    emails: [row.email],
-    phoneNumbers: [],
-    thirdParty: [],
-    loginMethods: [{ recipeId: "emailpassword", recipeUserId: row.userId, verified: false, tenantIds: [row.tenantId], timeJoined: row.timeJoined, email: row.email }],
-  };
-}
-
 /** Any user by id, from the login methods this recipe knows. */
 export async function findUser(storage: Storage, userId: string): Promise<User | undefined> {
   const passwordless = await storage.passwordless.getUserById(userId);
-  if (passwordless) return toPasswordlessUser(passwordless);
+  if (passwordless) return passwordlessUser(passwordless);
   const emailPassword = await storage.emailPassword.getUserById(userId);
-  return emailPassword ? toEmailPasswordUser(emailPassword) : undefined;
+  return emailPassword ? emailPasswordUser(emailPassword) : undefined;
 }
 
 /** Every email and phone number the user has, over their login methods, without repeats. */
