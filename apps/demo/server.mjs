@@ -1,5 +1,7 @@
-// The Tessera demo: email + password sign-in, TOTP as a required second factor, and the seed's
-// guarded route. Everything runs in this one process on SQLite; nothing needs the network.
+// The Tessera demo: email + password sign-in, then a required second factor (an authenticator app,
+// a one-time code by email, or one of the user's recovery codes), "remember this device", and the
+// seed's guarded route. Everything runs in this one process on SQLite; nothing needs the network:
+// emails (reset links, sign-in codes) are printed to the console.
 //
 //   PORT              port to listen on (default 3000)
 //   DATABASE_URL      storage (default sqlite:./data/tessera.db)
@@ -12,8 +14,10 @@ import { fileURLToPath } from "node:url";
 import tessera from "tessera";
 import Session from "tessera/recipe/session";
 import EmailPassword from "tessera/recipe/emailpassword";
-import MultiFactorAuth from "tessera/recipe/multifactorauth";
+import MultiFactorAuth, { MultiFactorAuthClaim } from "tessera/recipe/multifactorauth";
+import Passwordless from "tessera/recipe/passwordless";
 import TOTP from "tessera/recipe/totp";
+import RecoveryCodes, { RECOVERY_CODE_FACTOR_ID } from "tessera/recipe/recoverycodes";
 import { BooleanClaim } from "tessera/recipe/session/claims";
 import { errorHandler, middleware } from "tessera/framework/express";
 import { verifySession } from "tessera/recipe/session/framework/express";
@@ -24,6 +28,9 @@ const origin = process.env.API_DOMAIN ?? `http://localhost:${port}`;
 
 // The seed's claim: false until the second factor succeeds.
 export const SecondFactorClaim = new BooleanClaim({ key: "2fa-completed", fetchValue: () => false });
+// Any one of these completes the second factor: a code from the authenticator app, a code sent by
+// email, or a recovery code.
+const SECOND_FACTORS = ["totp", "otp-email", RECOVERY_CODE_FACTOR_ID];
 
 tessera.init({
   framework: "express",
@@ -37,19 +44,39 @@ tessera.init({
     }),
     MultiFactorAuth.init({
       firstFactors: ["emailpassword"],
-      requiredSecondaryFactors: ["totp"],
+      // Any one of them completes MFA (the default requirement is "oneOf"). A new user picks TOTP or
+      // an emailed code in the pre-built UI's factor chooser; once one is set up, only the factors
+      // the user has are offered (protocol 5.4). The pre-built UI does not know recovery codes: our
+      // "Use a recovery code" link sits on its code screens (ui/main.tsx).
+      requiredSecondaryFactors: SECOND_FACTORS,
+      // "Remember this device": the UI offers it right after a second factor (POST /auth/mfa/trusted-device).
+      trustedDevices: { validityDays: 30 },
       override: {
         functions: (original) => ({
           ...original,
-          // The seed's pattern: when the second factor succeeds, set the claim to true. That is the one call.
+          // The seed's pattern: when the second factor succeeds, set the claim to true. That is the one
+          // call. It is set when MFA is complete rather than for a list of factor ids, so that a
+          // sign-in from a remembered device (whose second factor is the device) sets it too.
           markFactorAsCompleteInSession: async (input) => {
             await original.markFactorAsCompleteInSession(input);
-            if (input.factorId === "totp") await input.session.setClaimValue(SecondFactorClaim, true, input.userContext);
+            const mfa = await input.session.getClaimValue(MultiFactorAuthClaim, input.userContext);
+            if (mfa?.v === true) await input.session.setClaimValue(SecondFactorClaim, true, input.userContext);
           },
         }),
       },
     }),
     TOTP.init(),
+    // The emailed one-time code as a second factor (otp-email): the code goes to the user's email, printed here.
+    Passwordless.init({
+      contactMethod: "EMAIL",
+      flowType: "USER_INPUT_CODE",
+      emailDelivery: {
+        sendEmail: async ({ email, userInputCode, codeLifetime }) =>
+          console.log(`[email] sign-in code for ${email}: ${userInputCode} (valid ${Math.round(codeLifetime / 60_000)} min)`),
+      },
+    }),
+    // POST /auth/recovery-codes (the UI asks for a set right after TOTP setup), GET for the count, POST …/verify to use one.
+    RecoveryCodes.init(),
   ],
 });
 
