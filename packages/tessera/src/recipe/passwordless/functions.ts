@@ -137,10 +137,10 @@ export function makeDefaultFunctions(input: { storage: Storage; config: Normalis
         if (device.flowType === "MAGIC_LINK" || !constantTimeEqual(device.deviceIdHash, hashDeviceId(input.deviceId))) return RESTART;
         // Counted before it is checked: parallel guesses get no more checks than the limit.
         const count = await store.countAttempt(preAuthSessionId, config.maxCodeInputAttempts);
-        if (count === null) {
-          await store.deleteDevice(preAuthSessionId);
-          return RESTART;
-        }
+        // The inputs are spent. Not deleted here: the input that spent the last one deletes or
+        // consumes the flow, and pulling it from under that input (or under one still checking)
+        // left parallel consumes of the right code with no success at all.
+        if (count === null) return RESTART;
         const fresh = await store.getDevice({ preAuthSessionId });
         if (!fresh) return RESTART;
         code = findMatchingCode(fresh.codes, "userInputCodeHash", hashUserInputCode(input.deviceId, input.userInputCode));
