@@ -103,6 +103,24 @@ describe("second factor: otp-email for an email-password user", () => {
     expect(app.rows("SELECT * FROM passwordless_devices WHERE pre_auth_session_id = ?", created.body?.preAuthSessionId as string)).toEqual([]);
   });
 
+  it("in header mode the consume response carries the new access token in st-access-token", async () => {
+    const email = freshEmail("header");
+    const userId = await signUpWithPassword(app.client(), email);
+    const c = new Client(app.url, "header");
+    expect((await signInWithPassword(c, email)).body?.status).toBe("OK");
+    const before = c.accessToken;
+    expect(before).toBeDefined();
+    const flow = await startFlow(app, c, { email }, LINK);
+    const reply = await consumeCode(c, { preAuthSessionId: flow.preAuthSessionId, deviceId: flow.deviceId, userInputCode: flow.message.userInputCode, ...LINK });
+    expect(reply.body).toMatchObject({ status: "OK", createdNewRecipeUser: false, user: { id: userId } });
+    const access = reply.headers.get("st-access-token");
+    expect(access).toEqual(expect.any(String));
+    expect(access).not.toBe(before);
+    expect(reply.headers.getSetCookie().filter((cookie) => cookie.startsWith("sAccessToken="))).toEqual([]);
+    expect(frontPayloadOf(reply.headers)?.["st-mfa"]).toEqual({ c: { emailpassword: expect.any(Number), "otp-email": expect.any(Number) }, v: true });
+    expect((await c.request("GET", "/t/guarded")).body).toEqual({ userId });
+  });
+
   it("without the session the same code signs nobody in: otp-email is not a first factor here", async () => {
     const { email, userId, c } = await passwordUserMidMFA(app);
     const flow = await startFlow(app, c, { email }, LINK);
