@@ -21,6 +21,15 @@ export const MFA_RECIPE_ID = "multifactorauth";
 const METADATA_KEY = "requiredSecondaryFactors";
 /** Factors that only start a sign-in in this version; never offered as a second factor. */
 const FIRST_FACTOR_ONLY = new Set(["emailpassword", "thirdparty"]);
+/** Factors that prove control of the same thing: one after another is not a second factor. */
+const SAME_PROOF: Readonly<Record<string, string>> = { "otp-email": "email", "link-email": "email", "otp-phone": "phone", "link-phone": "phone" };
+const proofOf = (factorId: string): string => SAME_PROOF[factorId] ?? factorId;
+/**
+ * The requirement left when a policy's only second factor is the one the user signed in with: no
+ * recipe provides it, so it never completes. Configure a second factor the user can do besides
+ * their first (e.g. totp next to otp-email), or sign in with another first factor.
+ */
+export const NO_SECOND_FACTOR_AVAILABLE = "no-second-factor-besides-the-first";
 
 export interface MultiFactorAuthRecipe extends RecipeInstance {
   readonly recipeImplementation: RecipeInterface;
@@ -185,12 +194,26 @@ function makeDefaultFunctions(
     getMFARequirementsForAuth: async ({ tenantId, completedFactors, factorsSetUpForUser, requiredSecondaryFactorsForUser, requiredSecondaryFactorsForTenant }) => {
       // A trusted device completed the sign-in's second factor: nothing more is required for auth.
       if (policyContext.trustedDevices && completedFactors[TRUSTED_DEVICE_FACTOR_ID] !== undefined) return [];
-      const required = new Set([...(await requiredSecondaryFactorsForUser()), ...(await requiredSecondaryFactorsForTenant())]);
+      // A sign-in's first factor is never also its second, nor is another way of proving the same
+      // thing (a link to the inbox a code signed in with). While everything in `c` proves one thing
+      // (the first factor, perhaps done again another way), factors proving that thing cannot
+      // complete the policy, or the emailed code that signed the user in would also satisfy a
+      // policy listing otp-email as a second factor.
+      const proofs = new Set(Object.keys(completedFactors).map(proofOf));
+      const only = proofs.size === 1 ? [...proofs][0] : undefined;
+      const provesTheFirst = (id: string) => only !== undefined && proofOf(id) === only;
+      const stated = [...(await requiredSecondaryFactorsForUser()), ...(await requiredSecondaryFactorsForTenant())];
+      const required = new Set(stated.filter((id) => !provesTheFirst(id)));
       if (policyContext.policy.forTenant(tenantId).require === "users-with-factors") {
+        // Under "users-with-factors", the user's own login method (a passwordless user's email) is
+        // not a second factor they set up: only the others count.
         const counted = policyContext.secondFactorsFor(tenantId);
-        for (const id of await factorsSetUpForUser()) if (counted.includes(id)) required.add(id);
+        for (const id of await factorsSetUpForUser()) if (counted.includes(id) && !provesTheFirst(id)) required.add(id);
       }
-      return required.size === 0 ? [] : [{ oneOf: [...required] }];
+      if (required.size > 0) return [{ oneOf: [...required] }];
+      // A rule required a second factor and the only one it allows is the one used to sign in: the
+      // requirement names a factor that never completes, so the session stays unverified.
+      return stated.length > 0 ? [NO_SECOND_FACTOR_AVAILABLE] : [];
     },
     getFactorsSetupForUser: async ({ userId, userContext }) => {
       const lists = await Promise.all(providers.map((p) => p.getFactorsSetUpForUser(userId, userContext)));
