@@ -4,6 +4,10 @@
  * mount guards; and the CLI that prints it for an app module.
  */
 import express, { type Express } from "express";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VERIFY_SESSION_OPTIONS, markVerifySession, readVerifySessionOptions } from "../../src/core/route-report.js";
 import EmailVerification, { EmailVerificationClaim } from "../../src/recipe/emailverification/index.js";
@@ -191,5 +195,25 @@ describe("tessera-route-report arguments", () => {
     const written: string[] = [];
     expect(await runRouteReportCLI(["nothing.mjs"], { importModule: async () => ({ default: 42 }), write: (t) => void written.push(t) })).toBe(1);
     expect(written.join("")).toMatch(/exports no Express app/);
+  });
+});
+
+describe("the tessera-route-report binary on the demo app", () => {
+  const bin = fileURLToPath(new URL("../../bin/tessera-route-report.mjs", import.meta.url));
+  const demo = fileURLToPath(new URL("../../../../apps/demo/", import.meta.url));
+  // The demo needs its UI bundle and the built package, both made by `npm run build` (npm test does
+  // it); a checkout without them skips, CI never does.
+  const built = existsSync(`${demo}dist/ui/index.html`) && existsSync(fileURLToPath(new URL("../../dist/esm/index.js", import.meta.url)));
+
+  it.runIf(built || process.env.CI)("prints --json that parses although the demo logs while it starts, listing /like-comment with its validators", async () => {
+    const run = await promisify(execFile)(process.execPath, [bin, "server.mjs", "--json"], {
+      cwd: demo,
+      env: { ...process.env, DATABASE_URL: "sqlite::memory:", PORT: "0" },
+      timeout: 30_000,
+    });
+    const report = JSON.parse(run.stdout) as RoutePolicyReport;
+    const like = report.guardedRoutes.find((r) => r.method === "POST" && r.path === "/like-comment");
+    expect(like?.guards[0]?.validators.map((v) => `${v.id}:${v.source}`)).toEqual(["st-mfa:global", "2fa-completed:route"]);
+    expect(run.stderr).toContain("Tessera demo on"); // the demo's own line, kept off stdout
   });
 });
