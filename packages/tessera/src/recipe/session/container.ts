@@ -6,6 +6,7 @@
 import { SessionError } from "../../core/errors.js";
 import type { HttpRequest, HttpResponse } from "../../core/http.js";
 import type { JSONObject, SessionClaim, SessionClaimValidator, UserContext } from "./claims/types.js";
+import { isPromiseLike } from "./claims/validate.js";
 import { buildFrontToken, mergePayload, payloadDelta, PROTECTED_PROPS, stripProtectedProps } from "./tokens.js";
 import type { ClaimValidationError } from "../../core/errors.js";
 import { clearTokens, setAccessTokenInResponse, setAntiCsrfTokenInResponse, setToken } from "./transport.js";
@@ -86,7 +87,8 @@ export class SessionContainerImpl implements SessionContainer {
    * completes its second factor elsewhere.
    */
   assertClaims = async (claimValidators: SessionClaimValidator[], userContext: UserContext = {}): Promise<void> => {
-    const stored = (await this.needsRefetch(claimValidators, this.payload, userContext))
+    const refetch = this.needsRefetch(claimValidators, this.payload, userContext);
+    const stored = (typeof refetch === "boolean" ? refetch : await refetch)
       ? (await this.information(userContext)).customClaimsInAccessTokenPayload
       : undefined;
     const result = await this.init.recipe().validateClaims({
@@ -152,8 +154,21 @@ export class SessionContainerImpl implements SessionContainer {
     if (this.init.antiCsrfToken !== undefined && this.init.refreshToken !== undefined) setAntiCsrfTokenInResponse(input.res, this.init.antiCsrfToken);
   };
 
-  private async needsRefetch(validators: SessionClaimValidator[], payload: JSONObject, userContext: UserContext): Promise<boolean> {
-    for (const validator of validators) if (validator.claim !== undefined && (await validator.shouldRefetch(payload, userContext))) return true;
+  /** Sync when every `shouldRefetch` is (the built-in claims): no promise and no await per request. */
+  private needsRefetch(validators: SessionClaimValidator[], payload: JSONObject, userContext: UserContext): boolean | Promise<boolean> {
+    for (let i = 0; i < validators.length; i++) {
+      const validator = validators[i];
+      if (validator?.claim === undefined) continue;
+      const refetch = validator.shouldRefetch(payload, userContext);
+      if (isPromiseLike(refetch)) return this.needsRefetchAsync(refetch, validators.slice(i + 1), payload, userContext);
+      if (refetch) return true;
+    }
+    return false;
+  }
+
+  private async needsRefetchAsync(pending: PromiseLike<boolean>, rest: SessionClaimValidator[], payload: JSONObject, userContext: UserContext): Promise<boolean> {
+    if (await pending) return true;
+    for (const validator of rest) if (validator.claim !== undefined && (await validator.shouldRefetch(payload, userContext))) return true;
     return false;
   }
 

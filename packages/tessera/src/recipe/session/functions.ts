@@ -16,7 +16,7 @@ import type { JSONObject, SessionClaim } from "./claims/types.js";
 import { validateClaims as runClaimValidation } from "./claims/validate.js";
 import { SessionContainerImpl } from "./container.js";
 import type { SessionState } from "./state.js";
-import { VerifiedTokenCache } from "./verified-cache.js";
+import { copyJSON, VerifiedTokenCache } from "./verified-cache.js";
 import {
   antiCsrfTokenFor,
   checkHeader,
@@ -37,7 +37,7 @@ import type { RecipeInterface, SessionInformation } from "./types.js";
 export function makeDefaultFunctions(state: SessionState, self: () => RecipeInterface): RecipeInterface {
   const { config, storage, keys } = state;
   const kind = config.useDynamicAccessTokenSigningKey ? "dynamic" : "static";
-  const verified = new VerifiedTokenCache(config.verifiedTokenCacheSize);
+  const verified = new VerifiedTokenCache<AccessTokenPayload>(config.verifiedTokenCacheSize);
 
   const isExpired = (row: SessionRow, at: number): boolean =>
     row.expiresAt <= at || (config.sessionMaxLifetimeMs !== undefined && row.createdAt + config.sessionMaxLifetimeMs <= at);
@@ -151,7 +151,7 @@ export function makeDefaultFunctions(state: SessionState, self: () => RecipeInte
       const cached = verified.get(accessToken, at);
       let payload: AccessTokenPayload;
       if (cached !== undefined) {
-        payload = JSON.parse(cached) as AccessTokenPayload;
+        payload = copyJSON(cached);
       } else {
         const parsed = parseAccessToken(accessToken);
         if (!parsed) {
@@ -168,7 +168,7 @@ export function makeDefaultFunctions(state: SessionState, self: () => RecipeInte
         if (payload.iat * 1000 > at + config.clockSkewLeewayMs) throw SessionError.tryRefresh("Access token was issued in the future");
         if (typeof payload.nbf === "number" && payload.nbf * 1000 > at + config.clockSkewLeewayMs) throw SessionError.tryRefresh("Access token is not valid yet");
         // Tokens awaiting promotion need the database on first use anyway; only settled tokens are cached.
-        if (!payload.parentRefreshTokenHash1) verified.set(accessToken, JSON.stringify(payload), payload.exp * 1000);
+        if (!payload.parentRefreshTokenHash1 && verified.enabled) verified.set(accessToken, copyJSON(payload), payload.exp * 1000);
       }
       const doAntiCsrfCheck = options?.antiCsrfCheck !== false;
       if (config.antiCsrf === "VIA_TOKEN" && doAntiCsrfCheck) {
@@ -237,6 +237,12 @@ export function makeDefaultFunctions(state: SessionState, self: () => RecipeInte
         } else if (inGrace(row, at) && own === row.prevRefreshHash2) {
           applied = true;
         } else {
+          // A superseded token: someone holds a copy of this lineage. The session is revoked here,
+          // whoever called (the HTTP handler, refreshSessionWithoutRequestResponse, an app's own
+          // onTokenTheftDetected), so neither copy can refresh again; the event is logged for the
+          // operator (security reference SEC-15/16). Handle and user id only: no token is written.
+          await storage.sessions.delete([row.handle]);
+          console.warn(`[tessera] refresh token theft detected: session ${row.handle} of user ${row.userId} revoked`);
           throw new SessionError({ type: "TOKEN_THEFT_DETECTED", sessionHandle: row.handle, userId: row.userId, recipeUserId: row.recipeUserId }, "token theft detected");
         }
         if (!applied) continue;

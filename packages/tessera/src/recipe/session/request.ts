@@ -6,7 +6,7 @@
 import { ConfigError, SessionError } from "../../core/errors.js";
 import type { HttpRequest, HttpResponse } from "../../core/http.js";
 import type { JSONObject, UserContext } from "./claims/types.js";
-import { resolveValidators } from "./claims/validate.js";
+import { isPromiseLike, resolveValidators } from "./claims/validate.js";
 import type { SessionState } from "./state.js";
 import { hasSessionStructure } from "./tokens.js";
 import {
@@ -52,7 +52,8 @@ export async function getSessionFromRequest(
   const cookieToken = allowed !== "header" ? getToken(req, "access", "cookie") : undefined;
   let transferMethod: TokenTransferMethod | undefined;
   let accessToken: string | undefined;
-  if (headerToken !== undefined && (isOurs(headerToken) || cookieToken === undefined)) {
+  // isOurs decodes the token: needed only to choose between a bearer token and a cookie token.
+  if (headerToken !== undefined && (cookieToken === undefined || isOurs(headerToken))) {
     transferMethod = "header";
     accessToken = headerToken;
   } else if (cookieToken !== undefined) {
@@ -86,15 +87,17 @@ export async function assertRequiredClaims(
   options: VerifySessionOptions | undefined,
   userContext: UserContext,
 ): Promise<void> {
-  const globalValidators = await recipe.getGlobalClaimValidators({
+  const global = recipe.getGlobalClaimValidators({
     userId: session.getUserId(),
     recipeUserId: session.getRecipeUserId(),
     tenantId: session.getTenantId(),
     claimValidatorsAddedByOtherRecipes: [...state.claimValidatorsAddedByOtherRecipes],
     userContext,
   });
-  const validators = await resolveValidators(globalValidators, options?.overrideGlobalClaimValidators, session, userContext);
-  await session.assertClaims(validators, userContext);
+  // Awaited only when they are promises: the default list and most overrides are synchronous.
+  const globalValidators = isPromiseLike(global) ? await global : global;
+  const validators = resolveValidators(globalValidators, options?.overrideGlobalClaimValidators, session, userContext);
+  await session.assertClaims(isPromiseLike(validators) ? await validators : validators, userContext);
 }
 
 /** POST {apiBasePath}/session/refresh (protocol 1.8). */

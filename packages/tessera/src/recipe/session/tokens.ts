@@ -33,7 +33,7 @@ export interface AccessTokenPayload extends JSONObject {
 }
 
 export interface ParsedAccessToken {
-  header: Record<string, unknown>;
+  header: Readonly<Record<string, unknown>>;
   payload: AccessTokenPayload;
   signingInput: string;
   signature: Buffer;
@@ -69,36 +69,52 @@ export function hasSessionStructure(payload: unknown): payload is AccessTokenPay
 /**
  * Splits and decodes without checking the signature. Returns undefined when the token is not one
  * of ours at all (not three segments, payload not JSON or not our structure): the caller treats
- * that as "no token". The header is returned as decoded, checked later by {@link verifySignature}.
+ * that as "no token". The header is returned as decoded (shared, frozen), checked later by {@link checkHeader}.
  */
 export function parseAccessToken(token: string): ParsedAccessToken | undefined {
   if (token.length > MAX_TOKEN_LENGTH) return undefined;
-  const parts = token.split(".");
-  if (parts.length !== 3) return undefined;
-  const [h = "", p = "", s = ""] = parts;
+  const firstDot = token.indexOf(".");
+  const lastDot = token.lastIndexOf(".");
+  if (firstDot === -1 || lastDot === firstDot || token.indexOf(".", firstDot + 1) !== lastDot) return undefined;
   let payload: unknown;
-  let header: unknown;
   try {
-    payload = decodeSegment(p);
+    payload = decodeSegment(token.slice(firstDot + 1, lastDot));
   } catch {
     return undefined;
   }
   if (!hasSessionStructure(payload)) return undefined;
-  try {
-    header = decodeSegment(h);
-  } catch {
-    header = undefined;
-  }
+  const s = token.slice(lastDot + 1);
   return {
-    header: isObject(header) ? header : {},
+    header: decodeHeader(token.slice(0, firstDot)),
     payload,
-    signingInput: `${h}.${p}`,
+    signingInput: token.slice(0, lastDot),
     signature: B64URL.test(s) ? Buffer.from(s, "base64url") : Buffer.alloc(0),
   };
 }
 
+// Every token signed with one key has the same header segment, so its decoding is kept: the same
+// bytes always decode to the same object (frozen, shared). Bounded; a flood of made-up headers
+// only empties it.
+const decodedHeaders = new Map<string, Readonly<Record<string, unknown>>>();
+const DECODED_HEADERS_MAX = 64;
+
+function decodeHeader(segment: string): Readonly<Record<string, unknown>> {
+  const known = decodedHeaders.get(segment);
+  if (known !== undefined) return known;
+  let header: unknown;
+  try {
+    header = decodeSegment(segment);
+  } catch {
+    header = undefined;
+  }
+  const decoded = Object.freeze(isObject(header) ? header : {});
+  if (decodedHeaders.size >= DECODED_HEADERS_MAX) decodedHeaders.clear();
+  decodedHeaders.set(segment, decoded);
+  return decoded;
+}
+
 /** Header rules for our v5 tokens: pinned algorithm, JWT type, string version, a kid of the expected kind. */
-export function checkHeader(header: Record<string, unknown>, expectedKidPrefix: "d-" | "s-"): string | undefined {
+export function checkHeader(header: Readonly<Record<string, unknown>>, expectedKidPrefix: "d-" | "s-"): string | undefined {
   if (header.alg !== "RS256" || header.typ !== "JWT" || header.version !== "5") return undefined;
   if (typeof header.kid !== "string" || !header.kid.startsWith(expectedKidPrefix)) return undefined;
   for (const forbidden of ["jwk", "jku", "x5u", "x5c", "crit"]) if (forbidden in header) return undefined;
@@ -107,7 +123,9 @@ export function checkHeader(header: Record<string, unknown>, expectedKidPrefix: 
 
 export function verifySignature(parsed: ParsedAccessToken, key: KeyObject): boolean {
   if (parsed.signature.length !== 256) return false;
-  return cryptoVerify("sha256", Buffer.from(parsed.signingInput), { key, padding: constants.RSA_PKCS1_PADDING }, parsed.signature);
+  // The signing input is base64url text (ASCII; anything else cannot carry our signature), so
+  // latin1 gives the same bytes as UTF-8 without the encoder's scan.
+  return cryptoVerify("sha256", Buffer.from(parsed.signingInput, "latin1"), { key, padding: constants.RSA_PKCS1_PADDING }, parsed.signature);
 }
 
 export function signAccessToken(payload: AccessTokenPayload, kid: string, privateKey: KeyObject): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { VerifiedTokenCache } from "./verified-cache.js";
+import { copyJSON, VerifiedTokenCache } from "./verified-cache.js";
 
 describe("VerifiedTokenCache", () => {
   it("returns an entry only before its expiry, and forgets it at expiry", () => {
@@ -22,5 +22,24 @@ describe("VerifiedTokenCache", () => {
     const cache = new VerifiedTokenCache(0);
     cache.set("t", "{}", 10_000);
     expect(cache.get("t", 0)).toBeUndefined();
+  });
+});
+
+describe("copyJSON", () => {
+  it("copies deeply: changing the copy at any depth leaves the original as it was", () => {
+    const original = { a: { b: [1, { c: "x" }] }, d: null, e: true, f: 1.5 };
+    const copy = copyJSON(original);
+    expect(copy).toStrictEqual(original);
+    (copy.a.b[1] as { c: string }).c = "changed";
+    copy.a.b.push(2);
+    expect(original).toStrictEqual({ a: { b: [1, { c: "x" }] }, d: null, e: true, f: 1.5 });
+  });
+
+  it("keeps a __proto__ key as an own property, as JSON.parse does", () => {
+    const parsed = JSON.parse('{"__proto__":{"polluted":true},"k":1}') as Record<string, unknown>;
+    const copy = copyJSON(parsed);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(parsed));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

@@ -57,7 +57,9 @@ export async function validateClaims(input: ValidateClaimsInput): Promise<Valida
   let current = payload;
   for (const validator of validators) {
     if (validator.claim === undefined) continue;
-    if (!(await validator.shouldRefetch(current, userContext))) continue;
+    // Validators are mostly synchronous: await only what is a promise (each await is a turn of the event loop's microtask queue).
+    const refetch = validator.shouldRefetch(current, userContext);
+    if (!(isPromiseLike(refetch) ? await refetch : refetch)) continue;
     const { claim } = validator;
     const value: unknown = await claim.fetchValue(userId, recipeUserId, tenantId, current, userContext);
     if (value !== undefined) current = claim.addToPayload_internal(current, value, userContext);
@@ -65,16 +67,23 @@ export async function validateClaims(input: ValidateClaimsInput): Promise<Valida
 
   const invalidClaims: ClaimValidationError[] = [];
   for (const validator of validators) {
-    const result = await validator.validate(current, userContext);
+    const returned = validator.validate(current, userContext);
+    const result = isPromiseLike(returned) ? await returned : returned;
     if (result.isValid) continue;
     const { id } = validator;
     invalidClaims.push(result.reason === undefined ? { id } : { id, reason: result.reason });
   }
 
-  // Compare serialised forms: a refetch that wrote back the same value and time is no change.
-  return JSON.stringify(current) === JSON.stringify(payload)
+  // Nothing refetched (the common case): unchanged, without serialising anything. Otherwise compare
+  // serialised forms: a refetch that wrote back the same value and time is no change.
+  return current === payload || JSON.stringify(current) === JSON.stringify(payload)
     ? { invalidClaims }
     : { invalidClaims, accessTokenPayloadUpdate: current };
+}
+
+/** True for a promise or any other thenable (what `await` would wait for). */
+export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
 }
 
 /** A per-route replacement of the global validator list, as `overrideGlobalClaimValidators` takes it. */
@@ -86,14 +95,15 @@ export type OverrideGlobalClaimValidators<S> = (
 
 /**
  * The validators a request must pass: the global list, or whatever `override` returns in its place
- * (sync or async). Used by the session recipe; not part of the public claims module.
+ * (sync or async; a promise only when the override returns one). Used by the session recipe; not
+ * part of the public claims module.
  */
-export async function resolveValidators<S>(
+export function resolveValidators<S>(
   global: readonly SessionClaimValidator[],
   override: OverrideGlobalClaimValidators<S> | undefined,
   session: S,
   userContext: UserContext,
-): Promise<SessionClaimValidator[]> {
+): Promise<SessionClaimValidator[]> | SessionClaimValidator[] {
   if (override === undefined) return [...global];
   return override([...global], session, userContext);
 }
