@@ -137,6 +137,89 @@ export async function readBodyText(stream: AsyncIterable<Buffer | string>): Prom
   return Buffer.concat(chunks).toString("utf8");
 }
 
+// ---- reading a node:http request cheaply (shared by the adapters over it) ----
+
+/**
+ * A header of a node:http request by lower-case name, every line joined with ", " in the order
+ * sent: exactly `headersDistinct[name].join(", ")`, which is built from the same `rawHeaders`, but
+ * without building `headersDistinct` (a copy of every header) on each request. (`headers` will not
+ * do: it keeps only the first Authorization line, and a repeated bearer token must be refused.)
+ */
+export function readNodeHeader(rawHeaders: readonly string[], name: string): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const rawName = rawHeaders[i] as string;
+    if (rawName.length !== name.length || (rawName !== name && rawName.toLowerCase() !== name)) continue;
+    const line = rawHeaders[i + 1] as string;
+    value = value === undefined ? line : `${value}, ${line}`;
+  }
+  return value;
+}
+
+// A request target whose path new URL() returns unchanged: origin-form, no "%" (percent-decoding
+// and "%2e" dot segments), none of the characters URL escapes or rewrites ("\\", space, quotes...),
+// no "." or ".." segment, and not "//" (which URL reads as a host).
+const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+
+/** The path of a raw request target as `new URL(target, "http://localhost").pathname` reads it, without the URL parser when the path is plain. */
+export function requestPath(target: string): string {
+  const q = target.indexOf("?");
+  const plain = q === -1 ? target : target.slice(0, q);
+  return PLAIN_PATH.test(plain) && !DOT_SEGMENT.test(plain) ? plain : new URL(target, "http://localhost").pathname;
+}
+
+/** What {@link NodeHttpRequest} reads of a node:http IncomingMessage (Express's request is one). */
+export interface NodeMessage {
+  readonly rawHeaders: string[];
+  readonly headers: { cookie?: string | undefined };
+  readonly socket?: { remoteAddress?: string | undefined } | null;
+}
+
+/**
+ * The neutral request over a node:http message, for the adapters whose frameworks are built on it.
+ * A class, not an object literal of closures: one allocation per request, methods shared, and
+ * the URL parser runs only if the query is read.
+ */
+export abstract class NodeHttpRequest implements HttpRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly remoteAddress: string | undefined;
+  private url: URL | undefined;
+  private cookies: Map<string, string[]> | undefined;
+  private body: Promise<unknown> | undefined;
+
+  constructor(
+    readonly original: unknown,
+    protected readonly message: NodeMessage,
+    method: string,
+    private readonly target: string,
+  ) {
+    this.method = method.toUpperCase();
+    this.path = requestPath(target);
+    this.remoteAddress = message.socket?.remoteAddress;
+  }
+
+  get query(): URLSearchParams {
+    return (this.url ??= new URL(this.target, "http://localhost")).searchParams;
+  }
+
+  getHeader(name: string): string | undefined {
+    return readNodeHeader(this.message.rawHeaders, name.toLowerCase());
+  }
+
+  getCookieValues(name: string): string[] {
+    return (this.cookies ??= parseCookieHeader(this.message.headers.cookie)).get(name) ?? [];
+  }
+
+  getJSONBody(): Promise<unknown> {
+    return (this.body ??= this.readJSONBody());
+  }
+
+  /** Reads the body once: from the framework's parser when it ran, else from the stream. */
+  protected abstract readJSONBody(): Promise<unknown>;
+}
+
 // ---- native request/response → neutral ----
 
 /** Adapters stash the neutral wrappers on the native objects, so module functions called with `req, res` find them. */

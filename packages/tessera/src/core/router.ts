@@ -41,19 +41,38 @@ export function makeDefaultUserContext(req: HttpRequest, res?: HttpResponse): Us
   return { _default: res === undefined ? { request: req } : { request: req, response: res } };
 }
 
+/** Which of tessera's endpoints a request is for. */
+export interface APIRequestMatch {
+  readonly route: Route;
+  readonly tenantId: string;
+}
+
 /**
- * Serves the request if it is one of tessera's endpoints. Returns false (and touches nothing)
- * when it is not, so the adapter passes it on. Errors of ours become responses; others are thrown.
+ * The endpoint of tessera the request is for, or undefined. Synchronous and touches nothing, so an
+ * adapter passes every other request on without a promise; {@link serveAPIRequest} then serves a match.
  */
-export async function handleAPIRequest(req: HttpRequest, res: HttpResponse): Promise<boolean> {
-  const found = findRoute(req.method, req.path);
-  if (!found) return false;
+export function matchAPIRequest(req: HttpRequest): APIRequestMatch | undefined {
+  return findRoute(req.method, req.path);
+}
+
+/** Serves a request {@link matchAPIRequest} matched. Errors of ours become responses; others are thrown. */
+export async function serveAPIRequest(found: APIRequestMatch, req: HttpRequest, res: HttpResponse): Promise<void> {
   const userContext = makeDefaultUserContext(req, res);
   try {
     await found.route.handle({ req, res, tenantId: found.tenantId, userContext });
   } catch (error) {
     if (!(await handleError(error, req, res, userContext))) throw error;
   }
+}
+
+/**
+ * Serves the request if it is one of tessera's endpoints. Returns false (and touches nothing)
+ * when it is not, so the adapter passes it on. Errors of ours become responses; others are thrown.
+ */
+export async function handleAPIRequest(req: HttpRequest, res: HttpResponse): Promise<boolean> {
+  const found = matchAPIRequest(req);
+  if (!found) return false;
+  await serveAPIRequest(found, req, res);
   return true;
 }
 

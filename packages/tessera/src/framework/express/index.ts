@@ -12,7 +12,7 @@ import type { NextFunction, Request, Response } from "express";
 import {
   appendHeaderValue,
   NEUTRAL,
-  parseCookieHeader,
+  NodeHttpRequest,
   parseJSONBody,
   readBodyText,
   registerFrameworkWrapper,
@@ -21,7 +21,7 @@ import {
   type HttpRequest,
   type HttpResponse,
 } from "../../core/http.js";
-import { handleAPIRequest, handleError, makeDefaultUserContext } from "../../core/router.js";
+import { handleError, makeDefaultUserContext, matchAPIRequest, serveAPIRequest } from "../../core/router.js";
 import { BadInputError } from "../../core/errors.js";
 import { markVerifySession } from "../../core/route-report.js";
 import { verifySessionInRequest, type SessionContainer, type VerifySessionOptions } from "../../recipe/session/index.js";
@@ -33,33 +33,26 @@ export interface SessionRequest extends Request {
 
 type Stashed<T> = { [NEUTRAL]?: T };
 
+class ExpressHttpRequest extends NodeHttpRequest {
+  constructor(private readonly req: Request) {
+    // Every line of a repeated header is read from rawHeaders (req.headers keeps only the first Authorization).
+    super(req, req, req.method, req.originalUrl || req.url);
+  }
+
+  protected async readJSONBody(): Promise<unknown> {
+    const { req } = this;
+    // A body parser that ran before us (express.json()) already consumed the stream.
+    if (req.body !== undefined && typeof req.body === "object" && req.body !== null && !Buffer.isBuffer(req.body)) return req.body as unknown;
+    if (typeof req.body === "string") return parseJSONBody(req.body);
+    if (Buffer.isBuffer(req.body)) return parseJSONBody(req.body.toString("utf8"));
+    if (req.readableEnded) return {};
+    return parseJSONBody(await readBodyText(req));
+  }
+}
+
 export function wrapRequest(req: Request): HttpRequest {
   const stash = req as Request & Stashed<HttpRequest>;
-  if (stash[NEUTRAL]) return stash[NEUTRAL];
-  const url = new URL(req.originalUrl || req.url, "http://localhost");
-  let cookies: Map<string, string[]> | undefined;
-  let body: Promise<unknown> | undefined;
-  const wrapped: HttpRequest = {
-    method: req.method.toUpperCase(),
-    path: url.pathname,
-    query: url.searchParams,
-    // headersDistinct keeps every line of a repeated header (req.headers keeps only the first Authorization).
-    getHeader: (name) => req.headersDistinct[name.toLowerCase()]?.join(", "),
-    getCookieValues: (name) => (cookies ??= parseCookieHeader(req.headers.cookie)).get(name) ?? [],
-    getJSONBody: () =>
-      (body ??= (async () => {
-        // A body parser that ran before us (express.json()) already consumed the stream.
-        if (req.body !== undefined && typeof req.body === "object" && req.body !== null && !Buffer.isBuffer(req.body)) return req.body as unknown;
-        if (typeof req.body === "string") return parseJSONBody(req.body);
-        if (Buffer.isBuffer(req.body)) return parseJSONBody(req.body.toString("utf8"));
-        if (req.readableEnded) return {};
-        return parseJSONBody(await readBodyText(req));
-      })()),
-    remoteAddress: req.socket.remoteAddress,
-    original: req,
-  };
-  stash[NEUTRAL] = wrapped;
-  return wrapped;
+  return (stash[NEUTRAL] ??= new ExpressHttpRequest(req));
 }
 
 export function wrapResponse(res: Response): HttpResponse {
@@ -107,9 +100,11 @@ registerFrameworkWrapper("express", {
 export function middleware() {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const request = wrapRequest(req);
-    const response = wrapResponse(res);
+    const match = matchAPIRequest(request);
+    // Any other route goes on at once, without awaiting anything.
+    if (match === undefined) return next();
     try {
-      if (!(await handleAPIRequest(request, response))) next();
+      await serveAPIRequest(match, request, wrapResponse(res));
     } catch (error) {
       next(error);
     }

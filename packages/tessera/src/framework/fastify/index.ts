@@ -14,7 +14,7 @@ import type { FastifyError, FastifyInstance, FastifyPluginCallback, FastifyReply
 import {
   appendHeaderValue,
   NEUTRAL,
-  parseCookieHeader,
+  NodeHttpRequest,
   parseJSONBody,
   readBodyText,
   registerFrameworkWrapper,
@@ -23,7 +23,7 @@ import {
   type HttpRequest,
   type HttpResponse,
 } from "../../core/http.js";
-import { handleAPIRequest, handleError, makeDefaultUserContext } from "../../core/router.js";
+import { handleError, makeDefaultUserContext, matchAPIRequest, serveAPIRequest } from "../../core/router.js";
 import { BadInputError } from "../../core/errors.js";
 import { verifySessionInRequest, type SessionContainer, type VerifySessionOptions } from "../../recipe/session/index.js";
 
@@ -34,36 +34,27 @@ export interface SessionRequest extends FastifyRequest {
 
 type Stashed<T> = { [NEUTRAL]?: T };
 
+class FastifyHttpRequest extends NodeHttpRequest {
+  constructor(private readonly request: FastifyRequest) {
+    super(request, request.raw, request.method, request.raw.url ?? request.url);
+  }
+
+  protected async readJSONBody(): Promise<unknown> {
+    // Parsed by Fastify (or the app's own content-type parser) when the route ran its parsers;
+    // in our onRequest hook nothing is parsed yet and the stream is ours to read.
+    const parsed: unknown = this.request.body;
+    if (typeof parsed === "string") return parseJSONBody(parsed);
+    if (Buffer.isBuffer(parsed)) return parseJSONBody(parsed.toString("utf8"));
+    if (parsed !== undefined && parsed !== null) return parsed;
+    if (this.request.raw.readableEnded) return {};
+    return parseJSONBody(await readBodyText(this.request.raw));
+  }
+}
+
 /** Fastify's request as the core's neutral request (cached on the request). */
 export function wrapRequest(request: FastifyRequest): HttpRequest {
   const stash = request as FastifyRequest & Stashed<HttpRequest>;
-  if (stash[NEUTRAL]) return stash[NEUTRAL];
-  const raw = request.raw;
-  const url = new URL(raw.url ?? request.url, "http://localhost");
-  let cookies: Map<string, string[]> | undefined;
-  let body: Promise<unknown> | undefined;
-  const wrapped: HttpRequest = {
-    method: request.method.toUpperCase(),
-    path: url.pathname,
-    query: url.searchParams,
-    getHeader: (name) => raw.headersDistinct[name.toLowerCase()]?.join(", "),
-    getCookieValues: (name) => (cookies ??= parseCookieHeader(raw.headers.cookie)).get(name) ?? [],
-    getJSONBody: () =>
-      (body ??= (async () => {
-        // Parsed by Fastify (or the app's own content-type parser) when the route ran its parsers;
-        // in our onRequest hook nothing is parsed yet and the stream is ours to read.
-        const parsed: unknown = request.body;
-        if (typeof parsed === "string") return parseJSONBody(parsed);
-        if (Buffer.isBuffer(parsed)) return parseJSONBody(parsed.toString("utf8"));
-        if (parsed !== undefined && parsed !== null) return parsed;
-        if (raw.readableEnded) return {};
-        return parseJSONBody(await readBodyText(raw));
-      })()),
-    remoteAddress: request.raw.socket?.remoteAddress,
-    original: request,
-  };
-  stash[NEUTRAL] = wrapped;
-  return wrapped;
+  return (stash[NEUTRAL] ??= new FastifyHttpRequest(request));
 }
 
 /** Fastify's reply as the core's neutral response: headers and each Set-Cookie go through the reply. */
@@ -118,9 +109,12 @@ registerFrameworkWrapper("fastify", {
  */
 export const plugin: FastifyPluginCallback = Object.assign(
   (fastify: FastifyInstance, _options: unknown, done: (error?: Error) => void) => {
-    fastify.addHook("onRequest", async (request, reply) => {
-      if (await handleAPIRequest(wrapRequest(request), wrapResponse(reply))) return reply;
-      return undefined;
+    // Callback style: a request for any other route goes on synchronously, with no promise.
+    fastify.addHook("onRequest", (request, reply, done) => {
+      const req = wrapRequest(request);
+      const match = matchAPIRequest(req);
+      if (match === undefined) return done();
+      serveAPIRequest(match, req, wrapResponse(reply)).then(() => done(), done);
     });
     done();
   },

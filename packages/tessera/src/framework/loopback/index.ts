@@ -27,8 +27,25 @@ function wrap(ctx: MiddlewareContext): { request: HttpRequest; response: HttpRes
   const request = wrapExpressRequest(ctx.request as never);
   const response = wrapExpressResponse(ctx.response as never);
   // Session.createNewSession(ctx, ctx, ...) finds both halves under the one stash key.
-  if (!(NEUTRAL in ctx)) Object.defineProperty(ctx, NEUTRAL, { value: { ...request, ...response, original: ctx }, configurable: true });
+  if (!(NEUTRAL in ctx)) Object.defineProperty(ctx, NEUTRAL, { value: both(ctx, request, response), configurable: true });
   return { request, response };
+}
+
+/** One object that is both halves. The request delegates (its methods live on its class, which a spread would not copy). */
+function both(ctx: MiddlewareContext, request: HttpRequest, response: HttpResponse): HttpRequest & HttpResponse {
+  return {
+    ...response,
+    method: request.method,
+    path: request.path,
+    get query() {
+      return request.query;
+    },
+    remoteAddress: request.remoteAddress,
+    getHeader: (name) => request.getHeader(name),
+    getCookieValues: (name) => request.getCookieValues(name),
+    getJSONBody: () => request.getJSONBody(),
+    original: ctx,
+  };
 }
 
 registerFrameworkWrapper("loopback", {
