@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import Session from "../../src/recipe/session/index.js";
-import { accessTokenOf, CLEARED_EVERYWHERE, clearingOf, fork, send, sessionRow, sharedApp, signIn } from "./helpers.js";
+import { accessTokenOf, CLEARED_EVERYWHERE, clearingOf, fork, refreshTokenOf, send, sessionRow, sharedApp, signIn } from "./helpers.js";
 import type { Client } from "../helpers/app.js";
 
 const GRACE_MS = 10_000;
@@ -197,5 +197,59 @@ describe("no grace window", () => {
     expect((await first.request("GET", "/verify")).status).toBe(200);
     ungraced.clock.advance(1);
     expect(await second.refresh()).toMatchObject({ status: 401, body: { message: "token theft detected" } });
+  });
+});
+
+// Issue 2 (theft: session revoked) and SEC-16: the revocation is part of detecting theft, not of
+// the default HTTP answer, so it holds for the module function and for an app's own handler.
+describe("theft detected outside tessera's default HTTP answer", () => {
+  describe("refreshSessionWithoutRequestResponse", () => {
+    const app = sharedApp();
+
+    it("throws TOKEN_THEFT_DETECTED and revokes the session, so the newer token cannot refresh either", async () => {
+      const victim = app.client("header");
+      const handle = await signIn(victim);
+      const stolen = refreshTokenOf(victim);
+      expect((await victim.refresh()).status).toBe(200);
+      expect((await victim.request("GET", "/verify")).status).toBe(200);
+      app.clock.advance(GRACE_MS + 1_000);
+      const thrown = await Session.refreshSessionWithoutRequestResponse(stolen, true).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(thrown).toMatchObject({ type: "TOKEN_THEFT_DETECTED", payload: { sessionHandle: handle } });
+      expect(await sessionRow(handle)).toBeNull();
+      expect(await victim.refresh()).toMatchObject({ status: 401, body: { message: "unauthorised" } });
+    });
+  });
+
+  describe("an app's own onTokenTheftDetected that does not revoke", () => {
+    const seen: string[] = [];
+    const app = sharedApp({
+      recipeList: [
+        Session.init({
+          errorHandlers: {
+            onTokenTheftDetected: async (sessionHandle, _userId, _recipeUserId, _req, res) => {
+              seen.push(sessionHandle);
+              res.setStatus(401);
+              res.sendJSON({ message: "token theft detected" });
+            },
+          },
+        }),
+      ],
+    });
+
+    it("still finds the session revoked: the handler only chooses the answer", async () => {
+      const victim = app.client("cookie");
+      const handle = await signIn(victim);
+      const thief = fork(victim);
+      expect((await victim.refresh()).status).toBe(200);
+      expect((await victim.request("GET", "/verify")).status).toBe(200);
+      app.clock.advance(GRACE_MS + 1_000);
+      expect(await thief.refresh()).toMatchObject({ status: 401, body: { message: "token theft detected" } });
+      expect(seen).toEqual([handle]);
+      expect(await sessionRow(handle)).toBeNull();
+      expect(await victim.refresh()).toMatchObject({ status: 401, body: { message: "unauthorised" } });
+    });
   });
 });
