@@ -124,17 +124,50 @@ export function parseJSONBody(text: string): unknown {
   }
 }
 
-/** Reads a Node stream into text, refusing more than {@link MAX_BODY_BYTES}. */
-export async function readBodyText(stream: AsyncIterable<Buffer | string>): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const buffer = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new BadInputError("Request body is too large");
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+/**
+ * Reads a request body into text, refusing more than {@link MAX_BODY_BYTES}.
+ *
+ * Not a `for await` loop: leaving one early destroys the request, and with it a keep-alive
+ * connection that the 400 still has to go out on, so the next request on it would hang. Past the
+ * limit this stops collecting and lets the rest of the body drain (`resume()` with no listener
+ * drops it), which leaves the connection usable. A client that goes away mid-body gets a 400 too,
+ * not a raw "aborted" error for the app's error handler.
+ */
+export function readBodyText(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      stream.removeListener("data", onData);
+      stream.removeListener("end", onEnd);
+      stream.removeListener("error", onError);
+      stream.removeListener("close", onError);
+    };
+    const onData = (chunk: Buffer | string) => {
+      const buffer = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      size += buffer.length;
+      if (size > MAX_BODY_BYTES) {
+        stop();
+        stream.on("error", () => undefined); // the rest is dropped; an error there is nobody's
+        stream.resume();
+        reject(new BadInputError("Request body is too large"));
+        return;
+      }
+      chunks.push(buffer);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks).toString("utf8"));
+    };
+    const onError = () => {
+      stop();
+      reject(new BadInputError("Request body was not received completely"));
+    };
+    stream.on("data", onData);
+    stream.on("end", onEnd);
+    stream.on("error", onError);
+    stream.on("close", onError); // closed before its end: the client went away
+  });
 }
 
 // ---- reading a node:http request cheaply (shared by the adapters over it) ----

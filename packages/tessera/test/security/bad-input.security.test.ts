@@ -3,6 +3,7 @@
  * Authorization headers that are not one well-formed bearer token (security-cases.md SEC-10 and the
  * "never 5xx" rule). `send`/`sendRaw` assert on every reply: no 5xx, no stack trace, no SQL text.
  */
+import { Agent, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   carry,
@@ -90,6 +91,33 @@ describe("bodies read by the engine's JSON reader (the sign-in route reads throu
       expect(reply.body).toEqual({ message: "Request body is too large" });
       expectNoTokenChange(reply);
     });
+  });
+
+  // Issue 2, found in review: after an oversized body the request was destroyed mid-read, and the
+  // next request on that keep-alive connection was never answered (a proxy pooling connections to
+  // the app would lose other users' requests).
+  it("keeps a keep-alive connection answering after bodies over 64 KiB, on the same socket", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const post = (body: string) =>
+      new Promise<{ status: number | undefined; body: string; reused: boolean }>((resolve, reject) => {
+        const req = request(`${app.url}/t/signin`, { method: "POST", agent, headers: { "content-type": "application/json", "st-auth-mode": "header" }, timeout: 5_000 }, (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => (text += chunk));
+          res.on("end", () => resolve({ status: res.statusCode, body: text, reused: req.reusedSocket }));
+        });
+        req.on("timeout", () => req.destroy(new Error("no answer within 5 s")));
+        req.on("error", reject);
+        req.end(body);
+      });
+    try {
+      const big = JSON.stringify({ userId: U1, pad: "x".repeat(200 * 1024) });
+      expect(await post(big)).toMatchObject({ status: 400, body: JSON.stringify({ message: "Request body is too large" }) });
+      expect(await post(big)).toMatchObject({ status: 400, reused: true });
+      expect(await post(JSON.stringify({ userId: U1 }))).toMatchObject({ status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
   });
 
   it("control: a body just under 64 KiB is read", async () => {
