@@ -115,6 +115,33 @@ describe("session creation", () => {
   });
 });
 
+// Issue 2, found in review (SEC-54): an access token too large for a cookie was set anyway, and
+// browsers drop such a cookie, so the session silently vanished on the next request.
+describe("an access token too large for a cookie", () => {
+  const app = sharedApp();
+  const big = { notes: "x".repeat(5000) };
+
+  it("fails the creation loudly in cookie mode, naming the size and what to do, and sets no token cookie", async () => {
+    const res = await app.client("cookie").request("POST", "/create", { body: { payload: big } });
+    expect(res.status).toBe(500);
+    expect(String(res.body?.escaped)).toMatch(/sAccessToken cookie would be \d+ bytes; browsers drop a cookie over 4096.*header mode/);
+    expect(res.headers.getSetCookie().filter((c) => c.startsWith("sAccessToken=") && !c.startsWith("sAccessToken=;"))).toEqual([]);
+  });
+
+  it("works in header mode, where no cookie limit applies", async () => {
+    const c = app.client("header");
+    const res = await c.request("POST", "/create", { body: { payload: big } });
+    expect(res.status).toBe(200);
+    expect((await c.request("GET", "/verify")).status).toBe(200);
+  });
+
+  it("control: a payload that keeps the cookie under 4096 bytes is set as usual", async () => {
+    const c = app.client("cookie");
+    expect((await c.request("POST", "/create", { body: { payload: { notes: "x".repeat(2000) } } })).status).toBe(200);
+    expect((await c.request("GET", "/verify")).status).toBe(200);
+  });
+});
+
 describe("session creation over https", () => {
   const app = sharedApp({ appInfo: { apiDomain: "https://api.example.com", websiteDomain: "https://example.com" } });
 

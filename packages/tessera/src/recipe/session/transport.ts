@@ -4,6 +4,7 @@
  */
 import { type HttpRequest, type HttpResponse } from "../../core/http.js";
 import { now } from "../../core/clock.js";
+import { TesseraError } from "../../core/errors.js";
 import type { NormalisedSessionConfig, TokenTransferMethod } from "./types.js";
 
 export const ACCESS_TOKEN_COOKIE = "sAccessToken";
@@ -39,9 +40,21 @@ function cookieFor(config: NormalisedSessionConfig, type: TokenType, value: stri
   };
 }
 
+/** Browsers keep a cookie whose name and value fit in 4096 bytes (RFC 6265 6.1); a longer one is dropped without a word. */
+const MAX_COOKIE_BYTES = 4096;
+
 export function setToken(config: NormalisedSessionConfig, res: HttpResponse, type: TokenType, value: string, expires: number, method: TokenTransferMethod): void {
-  if (method === "cookie") res.setCookie(cookieFor(config, type, value, expires));
-  else setExposedHeader(res, type === "access" ? ACCESS_TOKEN_HEADER : REFRESH_TOKEN_HEADER, value);
+  if (method === "header") return setExposedHeader(res, type === "access" ? ACCESS_TOKEN_HEADER : REFRESH_TOKEN_HEADER, value);
+  const cookie = cookieFor(config, type, value, expires);
+  const bytes = Buffer.byteLength(cookie.name) + 1 + Buffer.byteLength(value);
+  // Fail where the app can see it: a dropped cookie would look like a sign-out on the next request.
+  if (bytes > MAX_COOKIE_BYTES) {
+    throw new TesseraError(
+      "COOKIE_TOO_LARGE",
+      `The ${cookie.name} cookie would be ${bytes} bytes; browsers drop a cookie over ${MAX_COOKIE_BYTES}, so this session would not reach the next request. Keep the access-token payload small (put large data in the session's database data: updateSessionDataInDatabase), or use header mode.`,
+    );
+  }
+  res.setCookie(cookie);
 }
 
 export function setAccessTokenInResponse(
