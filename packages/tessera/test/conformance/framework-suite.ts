@@ -9,7 +9,8 @@
  *   `registerFrameworkWrapper` (express, fastify, hapi, koa, loopback, awsLambda, …), so that
  *   `Session.createNewSession(req, res, …)` accepts the framework's own objects.
  * - The suite calls `tessera.init(...)` itself (real SQLite `:memory:`, a fixed clock from
- *   core/clock.ts that it advances, `Session.init` with the options each group needs), THEN calls
+ *   core/clock.ts that it advances, `Session.init` with the options each group needs and
+ *   `EmailPassword.init()`), THEN calls
  *   `start(ctx)`; after the group it calls `close()` and `tessera.reset()`. `start` may be called
  *   several times in one file (once per group), each time after a fresh init.
  *
@@ -18,7 +19,9 @@
  * objects, e.g. Lambda events), resolving to `{ url, close }` (`url` without a trailing slash).
  * It must expose, with tessera's middleware/plugin and error handler installed as the framework
  * does it (no auth logic in the app):
- *   - `/auth/*`: tessera's API (`POST /auth/session/refresh`, `POST /auth/signout`); a path under
+ *   - `/auth/*`: tessera's API (`POST /auth/session/refresh`, `POST /auth/signout`, and the
+ *     EmailPassword recipe's `POST /auth/signup` / `POST /auth/signin`, whose JSON bodies go through
+ *     the adapter's body reading, after whatever body parser the app installs); a path under
  *     `/auth` that tessera does not serve is left to the framework (404);
  *   - `POST /login`: JSON body `{ userId }` → `Session.createNewSession(req, res, "public", userId)`
  *     with the framework's own request/response objects → 200 `{ handle }`; a malformed JSON body
@@ -39,6 +42,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import tessera from "../../src/index.js";
 import { fixedClock } from "../../src/core/clock.js";
 import Session from "../../src/recipe/session/index.js";
+import EmailPassword from "../../src/recipe/emailpassword/index.js";
 import type { BooleanClaim } from "../../src/recipe/session/claims/index.js";
 import type { SessionConfig } from "../../src/recipe/session/types.js";
 import { Client, T0_MS } from "../helpers/app.js";
@@ -88,7 +92,7 @@ function withServer(framework: string, start: StartFrameworkServer, session: Ses
       framework,
       appInfo: { appName: "Conformance", apiDomain: "http://127.0.0.1", websiteDomain: "http://127.0.0.1", apiBasePath: "/auth" },
       database: "sqlite::memory:",
-      recipeList: [Session.init(session)],
+      recipeList: [Session.init(session), EmailPassword.init()],
       clock,
     });
     try {
@@ -152,6 +156,32 @@ async function login(c: Client, userId: string): Promise<string> {
 
 let userCounter = 0;
 const newUserId = (mode: Mode) => `user-${mode}-${++userCounter}`;
+const newEmail = (mode: Mode) => `user-${mode}-${++userCounter}@example.com`;
+const PASSWORD = "correct horse battery staple";
+
+/** The EmailPassword sign-up / sign-in body (protocol 4.2). */
+const credentials = (email: string, password: string) => ({ formFields: [{ id: "email", value: email }, { id: "password", value: password }] });
+
+/** Posts a raw body to one of tessera's endpoints, as JSON, and reads the answer as text. */
+async function postRaw(c: Client, path: string, body: string | Uint8Array) {
+  const res = await fetch(`${c.baseUrl}${path}`, { method: "POST", headers: { "content-type": "application/json", "st-auth-mode": c.mode }, body });
+  return { status: res.status, contentType: res.headers.get("content-type"), text: await res.text() };
+}
+
+/** A 400 whose body is JSON `{ message }` with a non-empty message, and nothing of a stack or a source path. */
+function expectBadInput(res: { status: number; contentType: string | null; text: string }, label: string): void {
+  expect(res.status, `${label}: ${res.text.slice(0, 300)}`).toBe(400);
+  expectNoInternals(res, label);
+  const body = JSON.parse(res.text) as Record<string, unknown>;
+  expect(typeof body.message, label).toBe("string");
+  expect(String(body.message).length, label).toBeGreaterThan(0);
+}
+
+/** JSON, and no stack trace, file path or error class name leaking into the body. */
+function expectNoInternals(res: { contentType: string | null; text: string }, label: string): void {
+  expect(res.contentType, `${label}: ${res.text.slice(0, 300)}`).toMatch(/^application\/json/);
+  expect(res.text, label).not.toMatch(/\bat [^\s]+ \(|node_modules|\.[cm]?[jt]s:\d+|"stack"|SyntaxError|TypeError/);
+}
 
 /**
  * Declares the conformance cases for one framework. `name` names the describe block and is the
@@ -307,6 +337,73 @@ export function describeFrameworkSuite(name: string, start: StartFrameworkServer
         it("leaves a path under /auth that tessera does not serve to the framework (404)", async () => {
           const res = await app.client(mode).request("GET", "/auth/not-a-tessera-route");
           expect(res.status).toBe(404);
+        });
+
+        it("signs up and signs in through /auth/signup and /auth/signin with a JSON body, and the guarded route accepts the session", async () => {
+          const email = newEmail(mode);
+          const first = app.client(mode);
+          const signUp = await first.request("POST", "/auth/signup", { body: credentials(email, PASSWORD) });
+          expect(signUp.status, JSON.stringify(signUp.body)).toBe(200);
+          expect(signUp.body).toMatchObject({ status: "OK", user: { emails: [email] } });
+          const userId = String((signUp.body?.user as { id: unknown }).id);
+          expect(deliveredAccessToken(signUp.headers, mode), "the sign-up response delivers an access token").toBeTruthy();
+          expect(await first.request("GET", "/protected")).toMatchObject({ status: 200, body: { userId } });
+
+          const second = app.client(mode);
+          const signIn = await second.request("POST", "/auth/signin", { body: credentials(email, PASSWORD) });
+          expect(signIn.status, JSON.stringify(signIn.body)).toBe(200);
+          expect(signIn.body).toMatchObject({ status: "OK", user: { id: userId } });
+          expect(deliveredAccessToken(signIn.headers, mode), "the sign-in response delivers an access token").toBeTruthy();
+          expect(await second.request("GET", "/protected")).toMatchObject({ status: 200, body: { userId } });
+          // The body was read, not just accepted: a wrong password is refused and gives no session.
+          const wrong = app.client(mode);
+          expect(await wrong.request("POST", "/auth/signin", { body: credentials(email, `${PASSWORD}!`) })).toMatchObject({ status: 200, body: { status: "WRONG_CREDENTIALS_ERROR" } });
+          expect(await wrong.request("GET", "/protected")).toMatchObject({ status: 401, body: { message: "unauthorised" } });
+        });
+
+        it("answers 400 with a message, never 500 nor a stack trace, to a malformed JSON body on /auth/signup and /auth/signin", async () => {
+          const c = app.client(mode);
+          const malformed = ['{"formFields": [', '{formFields: []}', '{"formFields": []} trailing', "\u0000"];
+          for (const path of ["/auth/signup", "/auth/signin"]) {
+            for (const body of malformed) expectBadInput(await postRaw(c, path, body), `${path} ${JSON.stringify(body)}`);
+          }
+        });
+
+        it("answers 400 with a message, never 500 nor a stack trace, to a JSON body of the wrong type", async () => {
+          const c = app.client(mode);
+          const email = newEmail(mode);
+          const wrongTyped: unknown[] = [
+            [credentials(email, PASSWORD)],
+            "formFields",
+            42,
+            null,
+            { formFields: "email" },
+            { formFields: [null, null] },
+            { formFields: [{ id: "email", value: 7 }, { id: "password", value: PASSWORD }] },
+            { formFields: [{ id: "email", value: email }, { id: "password", value: { $ne: "" } }] },
+          ];
+          for (const path of ["/auth/signup", "/auth/signin"]) {
+            for (const body of wrongTyped) expectBadInput(await postRaw(c, path, JSON.stringify(body)), `${path} ${JSON.stringify(body)}`);
+          }
+          // None of them created the account.
+          expect(await c.request("POST", "/auth/signin", { body: credentials(email, PASSWORD) })).toMatchObject({ status: 200, body: { status: "WRONG_CREDENTIALS_ERROR" } });
+        });
+
+        it("refuses an oversized JSON body with a 4xx (never 500), and goes on serving", async () => {
+          const c = app.client(mode);
+          const email = newEmail(mode);
+          // Past tessera's own limit (64 KiB) and Express's body parser's (100 kB); then past every framework's default (1 MiB).
+          for (const size of [256 * 1024, 2 * 1024 * 1024]) {
+            const body = JSON.stringify(credentials(email, "x".repeat(size)));
+            for (const path of ["/auth/signup", "/auth/signin"]) {
+              const res = await postRaw(c, path, body);
+              expect(res.status, `${path}, ${size} bytes: ${res.text.slice(0, 300)}`).toBeGreaterThanOrEqual(400);
+              expect(res.status, `${path}, ${size} bytes: ${res.text.slice(0, 300)}`).toBeLessThan(500);
+              if (res.text !== "") expectNoInternals(res, `${path}, ${size} bytes`);
+            }
+          }
+          const ok = await c.request("POST", "/auth/signup", { body: credentials(email, PASSWORD) });
+          expect(ok).toMatchObject({ status: 200, body: { status: "OK" } });
         });
       });
     });
