@@ -18,6 +18,18 @@ describe("VerifiedTokenCache", () => {
     expect(cache.get("d", 0)).toBe("d");
   });
 
+  it("answers only for the exact token, also when another token ends with the same characters", () => {
+    const cache = new VerifiedTokenCache(10);
+    const suffix = "s".repeat(40);
+    cache.set(`a.b.${suffix}`, "first", 10_000);
+    expect(cache.get(`x.b.${suffix}`, 0)).toBeUndefined();
+    expect(cache.get(`a.b.${suffix}`, 0)).toBe("first");
+    cache.set(`x.b.${suffix}`, "second", 10_000);
+    expect(cache.get(`x.b.${suffix}`, 0)).toBe("second");
+    expect(cache.get(`a.b.${suffix}`, 0)).toBeUndefined();
+    expect(cache.size).toBe(1);
+  });
+
   it("stores nothing when its size is 0", () => {
     const cache = new VerifiedTokenCache(0);
     cache.set("t", "{}", 10_000);

@@ -11,7 +11,12 @@
  * `checkDatabase`) still runs on a hit.
  */
 export class VerifiedTokenCache<T> {
-  private readonly entries = new Map<string, { value: T; expiresAtMs: number }>();
+  // Indexed by the token's last characters (signature bytes), and a hit compares the whole token:
+  // a Map keyed by the token itself hashes all ~1,000 characters of every request's fresh string
+  // (about 1.5 µs, the largest cost of a hit). Two tokens sharing a suffix share one slot: a token
+  // made to collide with a cached one is compared in full and verified as a miss, and it is never
+  // stored, because only tokens that passed verification are.
+  private readonly entries = new Map<string, { token: string; value: T; expiresAtMs: number }>();
 
   constructor(private readonly maxEntries: number) {}
 
@@ -21,10 +26,11 @@ export class VerifiedTokenCache<T> {
   }
 
   get(token: string, nowMs: number): T | undefined {
-    const entry = this.entries.get(token);
-    if (entry === undefined) return undefined;
+    const slot = slotOf(token);
+    const entry = this.entries.get(slot);
+    if (entry === undefined || entry.token !== token) return undefined;
     if (nowMs >= entry.expiresAtMs) {
-      this.entries.delete(token);
+      this.entries.delete(slot);
       return undefined;
     }
     return entry.value;
@@ -32,17 +38,22 @@ export class VerifiedTokenCache<T> {
 
   set(token: string, value: T, expiresAtMs: number): void {
     if (this.maxEntries <= 0) return;
-    if (this.entries.size >= this.maxEntries) {
+    const slot = slotOf(token);
+    // A token of the same slot makes way (deleted first, so the new entry counts as the newest).
+    if (!this.entries.delete(slot) && this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(token, { value, expiresAtMs });
+    this.entries.set(slot, { token, value, expiresAtMs });
   }
 
   get size(): number {
     return this.entries.size;
   }
 }
+
+const SLOT_CHARS = 32;
+const slotOf = (token: string): string => (token.length <= SLOT_CHARS ? token : token.slice(-SLOT_CHARS));
 
 /**
  * A deep copy of a JSON value (what JSON.parse returns), about five times faster than parsing the
