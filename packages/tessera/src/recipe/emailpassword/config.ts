@@ -1,7 +1,7 @@
 /** Checks and normalises `EmailPassword.init(config)` once, at init. */
 import { ConfigError } from "../../core/errors.js";
 import { consoleEmailDelivery } from "./delivery.js";
-import { isValidEmail, normaliseEmail } from "./email.js";
+import { isValidEmail, normaliseEmail } from "../../core/email.js";
 import { makePasswordCheck, type PasswordCheck } from "./password-policy.js";
 import type { EmailPasswordConfig, FieldValidator, FormFieldConfig, NormalisedEmailPasswordConfig, NormalisedFormField } from "./types.js";
 

@@ -8,7 +8,7 @@ import { hashPassword, needsRehash, verifyPassword } from "../../core/crypto/pas
 import { randomId, randomToken, sha256Hex } from "../../core/crypto/random.js";
 import { release, reserve, resetRuns } from "../../core/limits.js";
 import type { EmailPasswordUserRow, Storage } from "../../core/storage.js";
-import { isValidEmail, normaliseEmail } from "./email.js";
+import { isValidEmail, normaliseEmail } from "../../core/email.js";
 import { accountEntries, settlePasswordSuccess } from "./limits.js";
 import { credentialsChanged } from "../../core/user-events.js";
 import { emailPasswordUser } from "../../core/user.js";

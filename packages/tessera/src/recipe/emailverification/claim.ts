@@ -6,8 +6,7 @@ import { now } from "../../core/clock.js";
 import { ConfigError } from "../../core/errors.js";
 import { findRecipe } from "../../core/instance.js";
 import type { RecipeInstance } from "../../core/recipe.js";
-import { BooleanClaim, type JSONObject, type SessionClaimValidator, type UserContext } from "../session/claims/index.js";
-import type { BooleanClaimValidators } from "../session/claims/boolean.js";
+import { BooleanClaim, type BooleanClaimValidators, type JSONObject, type SessionClaimValidator, type UserContext } from "../session/claims/index.js";
 
 export const EMAIL_VERIFICATION_CLAIM_KEY = "st-ev";
 export const EMAIL_VERIFICATION_RECIPE_ID = "emailverification";

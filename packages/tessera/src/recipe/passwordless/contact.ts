@@ -12,7 +12,7 @@ import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { BadInputError } from "../../core/errors.js";
 import type { PasswordlessContact } from "../../core/storage.js";
 // The emailpassword recipe's own normaliser (not a second copy of its rules); see email.ts there.
-import { isValidEmail, normaliseEmail } from "../emailpassword/email.js";
+import { isValidEmail, normaliseEmail } from "../../core/email.js";
 import type { Contact } from "./types.js";
 
 export { isValidEmail, normaliseEmail };

@@ -9,7 +9,7 @@ import { findRecipe } from "../../core/instance.js";
 import { composeOverride } from "../../core/override.js";
 import type { RecipeFactory, RecipeInstance } from "../../core/recipe.js";
 import MultiFactorAuth from "../multifactorauth/index.js";
-import { sessionRouteBuilder } from "../session/session-route.js";
+import { sessionRouteBuilder } from "../session/index.js";
 import { makeDefaultAPIs, readCode, RECOVERY_CODE_FACTOR } from "./api.js";
 import { makeDefaultFunctions } from "./functions.js";
 import type { APIInterface, APIOptions, NormalisedRecoveryCodesConfig, RecipeInterface, RecoveryCodesConfig } from "./types.js";

@@ -16,6 +16,9 @@ import { getSessionRecipe, sessionRecipeFactory } from "./recipe.js";
 import { assertRequiredClaims, buildPayloadWithClaims, createNewSessionInRequest, getSessionFromRequest, refreshSessionInRequest } from "./request.js";
 import type { SessionConfig, SessionContainer, SessionInformation, VerifySessionOptions } from "./types.js";
 
+/** For recipes whose endpoints need a session but not its claims (TOTP, recovery codes): see session-route.ts. */
+export { sessionRouteBuilder, type SessionRouteBase } from "./session-route.js";
+
 export type {
   APIInterface,
   APIOptions,

@@ -6,7 +6,8 @@
 import { SessionError } from "../../core/errors.js";
 import type { HttpRequest, HttpResponse } from "../../core/http.js";
 import type { Route, UserContext } from "../../core/recipe.js";
-import { getSession } from "./index.js";
+import { getSessionRecipe } from "./recipe.js";
+import { getSessionFromRequest } from "./request.js";
 import type { SessionContainer } from "./types.js";
 
 export interface SessionRouteBase<Options> {
@@ -34,7 +35,7 @@ export function sessionRouteBuilder<APIs extends object, Options>(
         res.setStatus(404);
         return res.sendJSON({ message: "Not found" });
       }
-      const session = await getSession(req, res, { sessionRequired: true, overrideGlobalClaimValidators: () => [] }, userContext);
+      const session = await getSessionFromRequest(getSessionRecipe().context, req, res, { sessionRequired: true, overrideGlobalClaimValidators: () => [] }, userContext);
       if (!session) throw SessionError.unauthorised("Session does not exist", false);
       res.sendJSON(await call(fn as NonNullable<APIs[K]>, { options: makeOptions(req, res), session, userContext }, req));
     },

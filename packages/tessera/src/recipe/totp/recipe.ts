@@ -10,7 +10,7 @@ import { getLimits } from "../../core/limits.js";
 import { composeOverride } from "../../core/override.js";
 import type { RecipeFactory, RecipeInstance, Route } from "../../core/recipe.js";
 import MultiFactorAuth from "../multifactorauth/index.js";
-import { sessionRouteBuilder } from "../session/session-route.js";
+import { sessionRouteBuilder } from "../session/index.js";
 import { makeDefaultAPIs, readBody, readDeviceName, readTotp } from "./api.js";
 import { makeDefaultFunctions } from "./functions.js";
 import type { APIInterface, APIOptions, NormalisedTOTPConfig, RecipeInterface, TOTPConfig } from "./types.js";

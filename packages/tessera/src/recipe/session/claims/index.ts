@@ -27,7 +27,7 @@
 
 export { SessionClaim } from "./types.js";
 export { PrimitiveClaim } from "./primitive.js";
-export { BooleanClaim } from "./boolean.js";
+export { BooleanClaim, type BooleanClaimValidators } from "./boolean.js";
 export { PrimitiveArrayClaim } from "./primitive-array.js";
 export { validateClaims } from "./validate.js";
 
