@@ -217,7 +217,6 @@ export interface NodeMessage {
 export abstract class NodeHttpRequest implements HttpRequest {
   readonly method: string;
   readonly path: string;
-  readonly remoteAddress: string | undefined;
   private url: URL | undefined;
   private cookies: Map<string, string[]> | undefined;
   private body: Promise<unknown> | undefined;
@@ -230,7 +229,11 @@ export abstract class NodeHttpRequest implements HttpRequest {
   ) {
     this.method = method.toUpperCase();
     this.path = requestPath(target);
-    this.remoteAddress = message.socket?.remoteAddress;
+  }
+
+  /** Read only by the per-address limits: a getter, so no other request asks the socket. */
+  get remoteAddress(): string | undefined {
+    return this.message.socket?.remoteAddress;
   }
 
   get query(): URLSearchParams {

@@ -48,11 +48,12 @@ export interface APIRequestMatch {
 }
 
 /**
- * The endpoint of tessera the request is for, or undefined. Synchronous and touches nothing, so an
- * adapter passes every other request on without a promise; {@link serveAPIRequest} then serves a match.
+ * The endpoint of tessera a request (upper-case method, path as {@link HttpRequest.path}) is for,
+ * or undefined. Synchronous and touches nothing, so an adapter passes every other request on
+ * without wrapping it or making a promise; {@link serveAPIRequest} then serves a match.
  */
-export function matchAPIRequest(req: HttpRequest): APIRequestMatch | undefined {
-  return findRoute(req.method, req.path);
+export function matchAPIRequest(method: string, path: string): APIRequestMatch | undefined {
+  return findRoute(method, path);
 }
 
 /** Serves a request {@link matchAPIRequest} matched. Errors of ours become responses; others are thrown. */
@@ -70,7 +71,7 @@ export async function serveAPIRequest(found: APIRequestMatch, req: HttpRequest, 
  * when it is not, so the adapter passes it on. Errors of ours become responses; others are thrown.
  */
 export async function handleAPIRequest(req: HttpRequest, res: HttpResponse): Promise<boolean> {
-  const found = matchAPIRequest(req);
+  const found = matchAPIRequest(req.method, req.path);
   if (!found) return false;
   await serveAPIRequest(found, req, res);
   return true;

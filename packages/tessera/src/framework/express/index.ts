@@ -18,6 +18,8 @@ import {
   registerFrameworkWrapper,
   serializeCookie,
   upsertSetCookie,
+  requestPath,
+  type CookieOptions,
   type HttpRequest,
   type HttpResponse,
 } from "../../core/http.js";
@@ -55,40 +57,52 @@ export function wrapRequest(req: Request): HttpRequest {
   return (stash[NEUTRAL] ??= new ExpressHttpRequest(req));
 }
 
+/** Express's response as the core's neutral response. A class: one allocation per request, methods shared. */
+class ExpressHttpResponse implements HttpResponse {
+  private status = 200;
+
+  constructor(readonly original: Response) {}
+
+  isSent(): boolean {
+    return this.original.headersSent || this.original.writableEnded;
+  }
+
+  setStatus(code: number): void {
+    this.status = code;
+  }
+
+  setHeader(name: string, value: string, append = false): void {
+    const res = this.original;
+    if (res.headersSent) return;
+    const current = res.getHeader(name);
+    res.setHeader(name, append ? appendHeaderValue(current === undefined ? undefined : String(current), value) : value);
+  }
+
+  removeHeader(name: string): void {
+    if (!this.original.headersSent) this.original.removeHeader(name);
+  }
+
+  setCookie(cookie: CookieOptions): void {
+    const res = this.original;
+    if (res.headersSent) return;
+    const current = res.getHeader("Set-Cookie");
+    const list = current === undefined ? [] : Array.isArray(current) ? current.map(String) : [String(current)];
+    res.setHeader("Set-Cookie", upsertSetCookie(list, serializeCookie(cookie)));
+  }
+
+  sendJSON(body: unknown): void {
+    const res = this.original;
+    if (res.headersSent) return;
+    // Plain Node API (not res.status): Next.js hands getServerSideProps a bare ServerResponse.
+    res.statusCode = this.status;
+    res.setHeader("Content-Type", "application/json; charset=utf-8");
+    res.end(JSON.stringify(body));
+  }
+}
+
 export function wrapResponse(res: Response): HttpResponse {
   const stash = res as Response & Stashed<HttpResponse>;
-  if (stash[NEUTRAL]) return stash[NEUTRAL];
-  let status = 200;
-  const wrapped: HttpResponse = {
-    setStatus: (code) => {
-      status = code;
-    },
-    setHeader: (name, value, append = false) => {
-      if (res.headersSent) return;
-      const current = res.getHeader(name);
-      res.setHeader(name, append ? appendHeaderValue(current === undefined ? undefined : String(current), value) : value);
-    },
-    removeHeader: (name) => {
-      if (!res.headersSent) res.removeHeader(name);
-    },
-    setCookie: (cookie) => {
-      if (res.headersSent) return;
-      const current = res.getHeader("Set-Cookie");
-      const list = current === undefined ? [] : Array.isArray(current) ? current.map(String) : [String(current)];
-      res.setHeader("Set-Cookie", upsertSetCookie(list, serializeCookie(cookie)));
-    },
-    sendJSON: (body) => {
-      if (res.headersSent) return;
-      // Plain Node API (not res.status): Next.js hands getServerSideProps a bare ServerResponse.
-      res.statusCode = status;
-      res.setHeader("Content-Type", "application/json; charset=utf-8");
-      res.end(JSON.stringify(body));
-    },
-    isSent: () => res.headersSent || res.writableEnded,
-    original: res,
-  };
-  stash[NEUTRAL] = wrapped;
-  return wrapped;
+  return (stash[NEUTRAL] ??= new ExpressHttpResponse(res));
 }
 
 registerFrameworkWrapper("express", {
@@ -99,12 +113,11 @@ registerFrameworkWrapper("express", {
 /** Serves tessera's endpoints under `apiBasePath`; every other request goes on to `next()`. */
 export function middleware() {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const request = wrapRequest(req);
-    const match = matchAPIRequest(request);
-    // Any other route goes on at once, without awaiting anything.
+    // Any other route goes on at once: nothing wrapped, nothing awaited.
+    const match = matchAPIRequest(req.method.toUpperCase(), requestPath(req.originalUrl || req.url));
     if (match === undefined) return next();
     try {
-      await serveAPIRequest(match, request, wrapResponse(res));
+      await serveAPIRequest(match, wrapRequest(req), wrapResponse(res));
     } catch (error) {
       next(error);
     }

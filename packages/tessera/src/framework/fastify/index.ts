@@ -20,6 +20,8 @@ import {
   registerFrameworkWrapper,
   serializeCookie,
   upsertSetCookie,
+  requestPath,
+  type CookieOptions,
   type HttpRequest,
   type HttpResponse,
 } from "../../core/http.js";
@@ -57,44 +59,52 @@ export function wrapRequest(request: FastifyRequest): HttpRequest {
   return (stash[NEUTRAL] ??= new FastifyHttpRequest(request));
 }
 
-/** Fastify's reply as the core's neutral response: headers and each Set-Cookie go through the reply. */
+// Headers go through the reply (not reply.raw), so Fastify sends them with its own and keeps
+// every Set-Cookie as its own line. A class: one allocation per request, methods shared.
+class FastifyHttpResponse implements HttpResponse {
+  private status = 200;
+  private sent = false;
+
+  constructor(readonly original: FastifyReply) {}
+
+  isSent(): boolean {
+    return this.sent || this.original.sent || this.original.raw.headersSent;
+  }
+
+  setStatus(code: number): void {
+    this.status = code;
+  }
+
+  setHeader(name: string, value: string, append = false): void {
+    if (this.isSent()) return;
+    const current = this.original.getHeader(name);
+    this.original.header(name, append ? appendHeaderValue(current === undefined ? undefined : String(current), value) : value);
+  }
+
+  removeHeader(name: string): void {
+    if (!this.isSent()) this.original.removeHeader(name);
+  }
+
+  setCookie(cookie: CookieOptions): void {
+    if (this.isSent()) return;
+    const reply = this.original;
+    const current = reply.getHeader("set-cookie");
+    const list = current === undefined ? [] : Array.isArray(current) ? current.map(String) : [String(current)];
+    reply.removeHeader("set-cookie");
+    reply.header("set-cookie", upsertSetCookie(list, serializeCookie(cookie)));
+  }
+
+  sendJSON(body: unknown): void {
+    if (this.isSent()) return;
+    this.sent = true;
+    void this.original.code(this.status).header("content-type", "application/json; charset=utf-8").send(JSON.stringify(body));
+  }
+}
+
+/** Fastify's reply as the core's neutral response (cached on the reply). */
 export function wrapResponse(reply: FastifyReply): HttpResponse {
   const stash = reply as FastifyReply & Stashed<HttpResponse>;
-  if (stash[NEUTRAL]) return stash[NEUTRAL];
-  let status = 200;
-  let sent = false;
-  const isSent = () => sent || reply.sent || reply.raw.headersSent;
-  // Headers go through the reply (not reply.raw), so Fastify sends them with its own and keeps
-  // every Set-Cookie as its own line.
-  const wrapped: HttpResponse = {
-    setStatus: (code) => {
-      status = code;
-    },
-    setHeader: (name, value, append = false) => {
-      if (isSent()) return;
-      const current = reply.getHeader(name);
-      reply.header(name, append ? appendHeaderValue(current === undefined ? undefined : String(current), value) : value);
-    },
-    removeHeader: (name) => {
-      if (!isSent()) reply.removeHeader(name);
-    },
-    setCookie: (cookie) => {
-      if (isSent()) return;
-      const current = reply.getHeader("set-cookie");
-      const list = current === undefined ? [] : Array.isArray(current) ? current.map(String) : [String(current)];
-      reply.removeHeader("set-cookie");
-      reply.header("set-cookie", upsertSetCookie(list, serializeCookie(cookie)));
-    },
-    sendJSON: (body) => {
-      if (isSent()) return;
-      sent = true;
-      void reply.code(status).header("content-type", "application/json; charset=utf-8").send(JSON.stringify(body));
-    },
-    isSent,
-    original: reply,
-  };
-  stash[NEUTRAL] = wrapped;
-  return wrapped;
+  return (stash[NEUTRAL] ??= new FastifyHttpResponse(reply));
 }
 
 registerFrameworkWrapper("fastify", {
@@ -111,10 +121,9 @@ export const plugin: FastifyPluginCallback = Object.assign(
   (fastify: FastifyInstance, _options: unknown, done: (error?: Error) => void) => {
     // Callback style: a request for any other route goes on synchronously, with no promise.
     fastify.addHook("onRequest", (request, reply, done) => {
-      const req = wrapRequest(request);
-      const match = matchAPIRequest(req);
+      const match = matchAPIRequest(request.method.toUpperCase(), requestPath(request.raw.url ?? request.url));
       if (match === undefined) return done();
-      serveAPIRequest(match, req, wrapResponse(reply)).then(() => done(), done);
+      serveAPIRequest(match, wrapRequest(request), wrapResponse(reply)).then(() => done(), done);
     });
     done();
   },

@@ -31,10 +31,15 @@ function wrap(ctx: MiddlewareContext): { request: HttpRequest; response: HttpRes
   return { request, response };
 }
 
-/** One object that is both halves. The request delegates (its methods live on its class, which a spread would not copy). */
+/** One object that is both halves, delegating to each (their methods live on their classes, which a spread would not copy). */
 function both(ctx: MiddlewareContext, request: HttpRequest, response: HttpResponse): HttpRequest & HttpResponse {
   return {
-    ...response,
+    setStatus: (status) => response.setStatus(status),
+    setHeader: (name, value, append) => response.setHeader(name, value, append),
+    removeHeader: (name) => response.removeHeader(name),
+    setCookie: (cookie) => response.setCookie(cookie),
+    sendJSON: (body) => response.sendJSON(body),
+    isSent: () => response.isSent(),
     method: request.method,
     path: request.path,
     get query() {
