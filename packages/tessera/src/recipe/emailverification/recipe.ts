@@ -10,7 +10,7 @@ import { findRecipe } from "../../core/instance.js";
 import { composeOverride } from "../../core/override.js";
 import type { RecipeFactory, RecipeInstance, Route } from "../../core/recipe.js";
 import type { Storage } from "../../core/storage.js";
-import { addClaimFromOtherRecipe, addClaimValidatorFromOtherRecipe, getSession } from "../session/index.js";
+import { addClaimFromOtherRecipe, addClaimValidatorFromOtherRecipe, FACTOR_ROUTE_SESSION, getSession } from "../session/index.js";
 import { makeDefaultAPIs } from "./api.js";
 import { EMAIL_VERIFICATION_RECIPE_ID, EmailVerificationClaim, type EmailVerificationValueSource } from "./claim.js";
 import { consoleEmailDelivery } from "./delivery.js";
@@ -80,7 +80,7 @@ export function emailVerificationRecipeFactory(input?: EmailVerificationConfig):
     const options = (req: HttpRequest, res: HttpResponse): APIOptions => ({ config, recipeImplementation, appInfo, req, res });
     // The session endpoints skip claim validators: an unverified user must reach them (protocol 4.0).
     const requiredSession = async (req: HttpRequest, res: HttpResponse, userContext: UserContext) => {
-      const session = await getSession(req, res, { sessionRequired: true, overrideGlobalClaimValidators: () => [] }, userContext);
+      const session = await getSession(req, res, FACTOR_ROUTE_SESSION, userContext);
       if (!session) throw SessionError.unauthorised("Session does not exist", false);
       return session;
     };

@@ -9,7 +9,7 @@ import { findRecipe } from "../../core/instance.js";
 import { composeOverride } from "../../core/override.js";
 import type { RecipeFactory, RecipeInstance } from "../../core/recipe.js";
 import type { Storage } from "../../core/storage.js";
-import { addClaimValidatorFromOtherRecipe, getSession, type JSONObject, type SessionContainer, type UserContext } from "../session/index.js";
+import { addClaimValidatorFromOtherRecipe, FACTOR_ROUTE_SESSION, getSession, type JSONObject, type SessionContainer, type UserContext } from "../session/index.js";
 import { getNextSetOfUnsatisfiedFactors, MultiFactorAuthClaim, setMFAClaimValueComputer } from "./claim.js";
 import { normalisePolicy, type NormalisedPolicy } from "./policy.js";
 import type { APIInterface, FactorProvider, MFAClaimValue, MFARequirementList, MultiFactorAuthConfig, RecipeInterface } from "./types.js";
@@ -140,7 +140,7 @@ export function multiFactorAuthRecipeFactory(config: MultiFactorAuthConfig = {})
               res.setStatus(404);
               return res.sendJSON({ message: "Not found" });
             }
-            const session = await getSession(req, res, { overrideGlobalClaimValidators: () => [] }, userContext);
+            const session = await getSession(req, res, FACTOR_ROUTE_SESSION, userContext);
             if (!session) throw SessionError.unauthorised("Session does not exist", false);
             res.sendJSON(await apiImplementation.resyncSessionAndFetchMFAInfoPUT({ session, userContext }));
           },

@@ -17,7 +17,7 @@ import { BadInputError, SessionError } from "../../core/errors.js";
 import type { HttpRequest } from "../../core/http.js";
 import type { Route } from "../../core/recipe.js";
 import type { Storage } from "../../core/storage.js";
-import { getSession, type SessionContainer } from "../session/index.js";
+import { FACTOR_ROUTE_SESSION, getSession, type SessionContainer } from "../session/index.js";
 import { MultiFactorAuthClaim } from "./claim.js";
 import {
   clearDeviceCookie,
@@ -72,7 +72,8 @@ export function makeTrustedDeviceRoutes(input: { storage: Storage; config: Norma
   const store = storage.trustedDevices;
 
   const requireSession = async (req: HttpRequest, res: Parameters<Route["handle"]>[0]["res"], userContext: Record<string, unknown>, checkClaims: boolean) => {
-    const options = checkClaims ? { sessionRequired: true } : { sessionRequired: true, overrideGlobalClaimValidators: () => [] };
+    // Against the database (see FACTOR_ROUTE_SESSION): a signed-out session must not remember or list devices.
+    const options = checkClaims ? { sessionRequired: true, checkDatabase: true } : FACTOR_ROUTE_SESSION;
     const session = await getSession(req, res, options, userContext);
     if (!session) throw SessionError.unauthorised("Session does not exist", false);
     return session;

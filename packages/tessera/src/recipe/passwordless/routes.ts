@@ -11,7 +11,7 @@ import { clientAddress, getLimits, limitKeys, reserve } from "../../core/limits.
 import { now } from "../../core/clock.js";
 import type { Route, UserContext } from "../../core/recipe.js";
 import type { Storage } from "../../core/storage.js";
-import { getSession, type SessionContainer } from "../session/index.js";
+import { FACTOR_ROUTE_SESSION, getSession, type SessionContainer } from "../session/index.js";
 import { sendTooManyRequests } from "./limits.js";
 import type { APIInterface, APIOptions, NormalisedPasswordlessConfig, RecipeInterface } from "./types.js";
 
@@ -67,7 +67,8 @@ async function linkingSession(req: HttpRequest, res: HttpResponse, body: Record<
   if (flag !== undefined && typeof flag !== "boolean") throw new BadInputError("shouldTryLinkingWithSessionUser must be a boolean");
   const reads = readsLinkingFlag(req.getHeader("fdi-version"));
   if (reads && flag !== true) return undefined;
-  const session = await getSession(req, res, { sessionRequired: reads, overrideGlobalClaimValidators: () => [] }, userContext);
+  // Against the database (see FACTOR_ROUTE_SESSION): a signed-out session must not set up or complete a factor.
+  const session = await getSession(req, res, { ...FACTOR_ROUTE_SESSION, sessionRequired: reads }, userContext);
   if (!session && reads) throw SessionError.unauthorised("Session does not exist", false);
   return session;
 }

@@ -17,7 +17,7 @@ import { assertRequiredClaims, buildPayloadWithClaims, createNewSessionInRequest
 import type { SessionConfig, SessionContainer, SessionInformation, VerifySessionOptions } from "./types.js";
 
 /** For recipes whose endpoints need a session but not its claims (TOTP, recovery codes): see session-route.ts. */
-export { sessionRouteBuilder, type SessionRouteBase } from "./session-route.js";
+export { FACTOR_ROUTE_SESSION, sessionRouteBuilder, type SessionRouteBase } from "./session-route.js";
 
 export type {
   APIInterface,

@@ -10,6 +10,15 @@ import { getSessionRecipe } from "./recipe.js";
 import { getSessionFromRequest } from "./request.js";
 import type { SessionContainer } from "./types.js";
 
+/**
+ * How the factor endpoints read their session: claims unchecked (a user mid-MFA must reach them),
+ * and always against the database. They add, verify and remove credentials, so a session revoked
+ * by sign-out must stop at once, not when its access token expires: otherwise an access token
+ * copied before sign-out could enrol the copier's authenticator. They are not on the hot path;
+ * the check is one primary-key read.
+ */
+export const FACTOR_ROUTE_SESSION = { sessionRequired: true, overrideGlobalClaimValidators: () => [], checkDatabase: true } as const;
+
 export interface SessionRouteBase<Options> {
   options: Options;
   session: SessionContainer;
@@ -35,7 +44,7 @@ export function sessionRouteBuilder<APIs extends object, Options>(
         res.setStatus(404);
         return res.sendJSON({ message: "Not found" });
       }
-      const session = await getSessionFromRequest(getSessionRecipe().context, req, res, { sessionRequired: true, overrideGlobalClaimValidators: () => [] }, userContext);
+      const session = await getSessionFromRequest(getSessionRecipe().context, req, res, FACTOR_ROUTE_SESSION, userContext);
       if (!session) throw SessionError.unauthorised("Session does not exist", false);
       res.sendJSON(await call(fn as NonNullable<APIs[K]>, { options: makeOptions(req, res), session, userContext }, req));
     },
