@@ -84,7 +84,7 @@ const app = express();
 app.disable("x-powered-by");
 app.use(middleware());
 
-// The seed's route, guarded exactly as ../shared/seed/samples/express.ts shows.
+// The seed's route, guarded exactly as the seed's Express sample shows (packages/tessera/test/contract/seed/express.ts).
 app.post(
   "/like-comment",
   verifySession({
