@@ -103,7 +103,8 @@ export function init(config: TesseraConfig): void {
   setActiveClock(config.clock ?? systemClock);
   // Before the recipes are built: TOTP reads its attempt defaults from here.
   setActiveLimits(config.limits);
-  const database = config.database ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  // An empty variable counts as unset, as for TESSERA_MASTER_KEY below (a cleared value in a .env file).
+  const database = config.database ?? (process.env.DATABASE_URL || undefined) ?? DEFAULT_DATABASE_URL;
   const storage = typeof database === "string" ? openStorage(database) : database;
   const masterKey = config.masterKey ?? (process.env.TESSERA_MASTER_KEY || undefined) ?? defaultMasterKey(database);
   const secretBox = createSecretBox(masterKey);

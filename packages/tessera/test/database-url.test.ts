@@ -93,6 +93,13 @@ describe("DATABASE_URL as the fallback when tessera.init names no database", () 
     expect(readdirSync(env.dir)).toEqual(["nested"]);
   });
 
+  it("treats an empty DATABASE_URL as unset, as TESSERA_MASTER_KEY: the default ./data/tessera.db", async () => {
+    process.env.DATABASE_URL = "";
+    init();
+    const session = await Session.createNewSessionWithoutRequestResponse("public", "empty-env-user", {}, {}, true);
+    expect(sessionRowsIn(join(env.dir, "data", "tessera.db"))).toEqual([{ handle: session.getHandle(), user_id: "empty-env-user" }]);
+  });
+
   it("keeps a session across a restart of tessera on that file: its access token verifies against the database and its refresh token refreshes", async () => {
     const file = join(env.dir, "restart.db");
     process.env.DATABASE_URL = `sqlite:${file}`;
