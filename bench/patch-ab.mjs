@@ -1,10 +1,15 @@
 // A/B a src/ change without touching the working tree: copies packages/tessera to a temporary
 // directory, applies a patch there, builds it, and measures both builds side by side over HTTP
-// (same interleaved method as run.mjs; servers on CPU 0, load on CPU 1).
-//   node bench/patch-ab.mjs <patch relative to the repo root> [--rounds N] [--duration S] [--keep]
+// (same interleaved method as run.mjs; servers on CPU 0, load on CPU 1). A is the repo's built
+// package (npm run build -w tessera first), B the patched copy.
+//   node bench/patch-ab.mjs <patch> [--rounds N] [--duration S] [--keep]
+// To measure uncommitted work against HEAD, give it the reverse diff (B is then HEAD):
+//   git diff -R -- packages/tessera/src > before.patch && node bench/patch-ab.mjs before.patch
 // Needs the fixtures of a previous `npm run bench` (bench/.data/sessions-1k.db, live-1k.json).
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runAutocannon } from "./lib/load.mjs";
 import { cpuSeconds, startServer } from "./lib/proc.mjs";
@@ -24,8 +29,7 @@ const rounds = opt("--rounds", 5);
 const duration = opt("--duration", 3);
 
 // A copy of the repo's package with the patch, resolving every other module from the repo.
-const tmp = `/tmp/tessera-ab-${process.pid}`;
-rmSync(tmp, { recursive: true, force: true });
+const tmp = mkdtempSync(join(tmpdir(), "tessera-ab-"));
 mkdirSync(`${tmp}/node_modules`, { recursive: true });
 cpSync(`${root}packages/tessera`, `${tmp}/packages/tessera`, { recursive: true, filter: (src) => !/\/(dist|node_modules|test)(\/|$)/.test(src.slice(root.length)) });
 cpSync(`${root}tsconfig.base.json`, `${tmp}/tsconfig.base.json`);
