@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { findChromium, launchBrowser } from "./browser.js";
 import { startDemo, totpLikeAnAuthenticator, type DemoServer } from "./demo-server.js";
+import { readSecretFromSetupScreen } from "./pages.js";
 
 const required = process.env.TESSERA_REQUIRE_BROWSER === "1";
 const chromium = findChromium();
@@ -46,28 +47,6 @@ describe.skipIf(!chromium)("demo in a browser", () => {
     return { status: (await result.getAttribute("data-status")) ?? "", text: await result.innerText() };
   }
 
-  async function readSecretFromSetupScreen(): Promise<string> {
-    // The pre-built TOTP screen shows a QR code; its "can't scan" link reveals the secret as text.
-    await page.waitForSelector("input[name=totp]", { timeout: 15_000 });
-    await page.getByText("secret key", { exact: true }).click();
-    // The pre-built UI renders inside a shadow root: collect the text of the whole tree.
-    const text = await page.evaluate(() => {
-      const parts: string[] = [];
-      const walk = (node: Node) => {
-        if (node instanceof Element && (node.tagName === "STYLE" || node.tagName === "SCRIPT")) return;
-        if (node.nodeType === Node.TEXT_NODE) parts.push(node.textContent ?? "");
-        if (node instanceof Element && node.shadowRoot) walk(node.shadowRoot);
-        node.childNodes.forEach(walk);
-      };
-      walk(document.body);
-      return parts.join(" ");
-    });
-    await page.screenshot({ path: `${process.env.TESSERA_SCREENSHOTS ?? "/tmp"}/totp-setup.png` }).catch(() => undefined);
-    const match = /\b([A-Z2-7]{32})\b/.exec(text.replace(/\s+/g, " "));
-    if (!match?.[1]) throw new Error(`no secret on the setup screen:\n${text}`);
-    return match[1];
-  }
-
   async function enterCode(code: string) {
     await page.fill("input[name=totp]", code);
     await page.click("button[type=submit]");
@@ -94,7 +73,7 @@ describe.skipIf(!chromium)("demo in a browser", () => {
 
   it("enrols an authenticator from the setup screen and then likes the comment", async () => {
     await page.click("#setup-totp");
-    secret = await readSecretFromSetupScreen();
+    secret = await readSecretFromSetupScreen(page);
     await enterCode(totpLikeAnAuthenticator(secret, Date.now()));
     await page.waitForURL((url) => url.pathname === "/", { timeout: 15_000 });
     await page.waitForSelector("#user-id");
