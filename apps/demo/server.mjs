@@ -110,6 +110,10 @@ app.get("/{*page}", (_req, res) => {
 
 app.use(errorHandler());
 app.use((error, _req, res, _next) => {
+  // Express marks the request's own faults (a path that is not valid percent-encoding, a body it
+  // could not parse) with a 4xx status: answer those as such, with a message and no internals.
+  const status = Number(error?.status ?? error?.statusCode);
+  if (status >= 400 && status < 500) return res.status(status).json({ message: "Bad request" });
   console.error(error);
   res.status(500).json({ message: "Internal error" });
 });
