@@ -121,6 +121,7 @@ describe("the statuses of protocol 4.3", () => {
     app.clock.set(T0_MS);
   });
 
+  // SEC-44: a code is bound to its flow; another flow's device or link gets nothing and spends nothing.
   it("RESTART_FLOW_ERROR for an unknown flow, another flow's deviceId, or a wrong link", async () => {
     const c = app.client();
     const mine = await startFlow(app, c, { email: freshEmail() });
@@ -207,6 +208,7 @@ describe("exists checks", () => {
 describe("tenants", () => {
   const app = passwordlessApp();
 
+  // SEC-44: the same code presented in another tenant restarts the flow.
   it("binds a flow to its tenant and keeps users per tenant", async () => {
     const email = freshEmail("tenant");
     const c = app.client();
