@@ -56,8 +56,8 @@ export function makeDefaultFunctions(input: { storage: Storage; config: Normalis
       const reservation = await reserve(storage.limits, entries, at);
       if (reservation.status === "LIMITED") return { status: "LIMIT_REACHED_ERROR", retryAfterMs: reservation.retryAfterMs };
       const normalised = normaliseCode(code);
-      // Every unused code is checked (argon2 compares in constant time; they run in parallel on
-      // the thread pool), so the time does not tell which one matched.
+      // Every unused code is checked (argon2 compares in constant time, and no check stops at a
+      // match), so the time does not tell which one matched.
       const matches = normalised === undefined ? [] : await Promise.all(unused.map((row) => verifyPassword(row.codeHash, normalised)));
       const matched = unused.find((_, i) => matches[i] === true);
       // Single use: the compare-and-set marks it used only if it still is unused, so of parallel
