@@ -138,6 +138,11 @@ function deliveredAccessToken(headers: Headers, mode: Mode): string | undefined 
 }
 
 /** A second client holding a copy of `c`'s tokens (a stolen copy). */
+/** The names in Access-Control-Expose-Headers, sorted (protocol 1.1: every header the SDK must read). */
+function exposedHeaders(headers: Headers): string[] {
+  return (headers.get("access-control-expose-headers") ?? "").split(",").map((name) => name.trim().toLowerCase()).filter(Boolean).sort();
+}
+
 function fork(c: Client): Client {
   const copy = new Client(c.baseUrl, c.mode);
   for (const [key, value] of c.cookies) copy.cookies.set(key, { ...value });
@@ -221,6 +226,7 @@ export function describeFrameworkSuite(name: string, start: StartFrameworkServer
             expect(res.headers.get("st-access-token")).toBeTruthy();
             expect(res.headers.get("st-refresh-token")).toBeTruthy();
           }
+          expect(exposedHeaders(res.headers)).toEqual(mode === "cookie" ? ["front-token"] : ["front-token", "st-access-token", "st-refresh-token"]);
         });
 
         it("lets a request with a session through to the handler, with the session set", async () => {
@@ -280,6 +286,9 @@ export function describeFrameworkSuite(name: string, start: StartFrameworkServer
             expect(names).toContain("sAccessToken");
             expect(names).toContain("sRefreshToken");
           }
+          // Each header the SDK reads is listed once, and nothing else (a framework that reads an
+          // unset header as "undefined" once added that word).
+          expect(exposedHeaders(res.headers)).toEqual(mode === "cookie" ? ["front-token"] : ["front-token", "st-access-token", "st-refresh-token"]);
           expect(await c.request("GET", "/protected")).toMatchObject({ status: 200, body: { userId } });
         });
 

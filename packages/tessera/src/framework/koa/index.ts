@@ -82,8 +82,10 @@ export function wrapResponse(ctx: AnyContext): HttpResponse {
     },
     setHeader: (name, value, append = false) => {
       if (isSent()) return;
-      const current = ctx.response.get(name);
-      ctx.set(name, append ? appendHeaderValue(current === "" ? undefined : String(current), value) : value);
+      // Koa 2 answers "" for a header that is not set, Koa 3 undefined.
+      const current: unknown = ctx.response.get(name);
+      const existing = current === undefined || current === null || current === "" ? undefined : Array.isArray(current) ? current.join(", ") : String(current);
+      ctx.set(name, append ? appendHeaderValue(existing, value) : value);
     },
     removeHeader: (name) => {
       if (!isSent()) ctx.remove(name);
