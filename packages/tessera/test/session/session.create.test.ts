@@ -1,7 +1,7 @@
 /** Session creation over HTTP: where the tokens go, cookie attributes, the front-token (protocol 1.1–1.6). */
 import { describe, expect, it } from "vitest";
 import Session from "../../src/recipe/session/index.js";
-import { accessTokenOf, CLEARED_EVERYWHERE, clearingOf, cookieIn, DAY_MS, decodeFrontToken, decodeJwt, parseSetCookies, REFRESH_PATH, refreshTokenOf, send, sharedApp, sha256, signIn, STANDARD_KEYS, YEAR_MS } from "./helpers.js";
+import { accessTokenOf, CLEARED_EVERYWHERE, clearingOf, cookieIn, DAY_MS, decodeFrontToken, decodeJwt, parseSetCookies, REFRESH_PATH, refreshTokenOf, send, sessionRow, sharedApp, sha256, signIn, STANDARD_KEYS, YEAR_MS } from "./helpers.js";
 
 describe("session creation", () => {
   const app = sharedApp({
@@ -122,10 +122,33 @@ describe("an access token too large for a cookie", () => {
   const big = { notes: "x".repeat(5000) };
 
   it("fails the creation loudly in cookie mode, naming the size and what to do, and sets no token cookie", async () => {
-    const res = await app.client("cookie").request("POST", "/create", { body: { payload: big } });
+    const before = await Session.getAllSessionHandlesForUser("user-big");
+    const res = await app.client("cookie").request("POST", "/create", { body: { userId: "user-big", payload: big } });
     expect(res.status).toBe(500);
     expect(String(res.body?.escaped)).toMatch(/sAccessToken cookie would be \d+ bytes; browsers drop a cookie over 4096.*header mode/);
     expect(res.headers.getSetCookie().filter((c) => c.startsWith("sAccessToken=") && !c.startsWith("sAccessToken=;"))).toEqual([]);
+    // Found by a new-user trial: the session whose tokens could not be delivered stayed in storage.
+    expect(await Session.getAllSessionHandlesForUser("user-big")).toEqual(before);
+  });
+
+  it("signs the client out at refresh, once an offline payload change has made the cookie too large", async () => {
+    const c = app.client("cookie");
+    const handle = await signIn(c, { userId: "user-grown" });
+    expect(await Session.mergeIntoAccessTokenPayload(handle, big)).toBe(true);
+    const errors: unknown[][] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args);
+    try {
+      // Before the fix this answered 500 at every refresh, and the user could never get out of it.
+      const res = await c.refresh();
+      expect(res).toMatchObject({ status: 401, body: { message: "unauthorised" } });
+      expect(clearingOf(res.headers)).toEqual(CLEARED_EVERYWHERE);
+    } finally {
+      console.error = original;
+    }
+    expect(String(errors[0]?.[0])).toMatch(/session .* revoked at refresh: The sAccessToken cookie would be \d+ bytes/);
+    expect(await sessionRow(handle)).toBeNull();
+    expect(await c.refresh()).toMatchObject({ status: 401, body: { message: "unauthorised" } });
   });
 
   it("works in header mode, where no cookie limit applies", async () => {

@@ -3,7 +3,7 @@
  * apply the transfer-method and anti-CSRF rules, call the recipe functions, and write the result
  * to the response (protocol 1.5–1.8, 2.4).
  */
-import { ConfigError, SessionError } from "../../core/errors.js";
+import { ConfigError, SessionError, TesseraError } from "../../core/errors.js";
 import type { HttpRequest, HttpResponse } from "../../core/http.js";
 import type { JSONObject, UserContext } from "./claims/types.js";
 import { isPromiseLike, resolveValidators } from "./claims/validate.js";
@@ -138,8 +138,23 @@ export async function refreshSessionInRequest(
   });
   if (transferMethod === "header" && cookieToken !== undefined) clearTokens(config, res, "cookie");
   if (transferMethod === "cookie" && (getToken(req, "access", "header") !== undefined || headerToken !== undefined)) clearTokens(config, res, "header");
-  session.attachToRequestResponse({ req, res, transferMethod }, userContext);
+  try {
+    session.attachToRequestResponse({ req, res, transferMethod }, userContext);
+  } catch (error) {
+    if (!isCookieTooLarge(error)) throw error;
+    // The stored payload has grown past what a cookie holds (the app put too much in it), so this
+    // session can never reach the browser again: every refresh would fail the same way. Sign the
+    // client out cleanly instead (revoked, tokens cleared, 401) and say why in the log.
+    await recipe.revokeSession({ sessionHandle: session.getHandle(), userContext });
+    console.error(`[tessera] session ${session.getHandle()} revoked at refresh: ${error.message}`);
+    throw SessionError.unauthorised(error.message);
+  }
   return session;
+}
+
+/** Transport's refusal to set a token cookie that browsers would drop. */
+function isCookieTooLarge(error: unknown): error is TesseraError {
+  return error instanceof TesseraError && error.code === "COOKIE_TOO_LARGE";
 }
 
 /** createNewSession(req, res, ...): adds the claims other recipes registered, picks the transfer method, writes the tokens. */
@@ -168,7 +183,13 @@ export async function createNewSessionInRequest(
   // Tokens the request carried in the other method belong to an older session: clear them (protocol 1.7).
   const other: TokenTransferMethod = transferMethod === "cookie" ? "header" : "cookie";
   if (getToken(req, "access", other) !== undefined || getToken(req, "refresh", other) !== undefined) clearTokens(config, res, other);
-  session.attachToRequestResponse({ req, res, transferMethod }, userContext);
+  try {
+    session.attachToRequestResponse({ req, res, transferMethod }, userContext);
+  } catch (error) {
+    // Its tokens cannot be delivered: the session must not stay behind in storage.
+    if (isCookieTooLarge(error)) await recipe.revokeSession({ sessionHandle: session.getHandle(), userContext });
+    throw error;
+  }
   return session;
 }
 
