@@ -19,7 +19,7 @@ import { setActiveClock, systemClock, type Clock } from "./core/clock.js";
 import { setActiveLimits, type LimitsConfig } from "./core/limits.js";
 import { createSecretBox } from "./core/crypto/secretbox.js";
 import { ConfigError } from "./core/errors.js";
-import { getInstance, resetInstance, setInstance } from "./core/instance.js";
+import { getInstance, hasInstance, resetInstance, setInstance } from "./core/instance.js";
 import type { RecipeFactory } from "./core/recipe.js";
 import type { Storage } from "./core/storage.js";
 import { openPostgresStorage } from "./storage/postgres/index.js";
@@ -96,10 +96,28 @@ function defaultMasterKey(database: string | Storage): string | undefined {
 }
 
 /** Starts tessera: normalises config, opens storage (migrating it), builds every recipe. */
+/** The values of `framework`, as supertokens-node names them (plus NestJS, which runs on Express). */
+const FRAMEWORKS = ["express", "fastify", "hapi", "koa", "loopback", "awsLambda", "nestjs", "custom"];
+
+/**
+ * Starts tessera: opens the storage (migrating it), builds the recipes. Runs once per process: a
+ * later call is ignored while tessera runs, as in supertokens-node, so that every module of an app
+ * (every route of a Next.js app) may call it; `await tessera.reset()` first to start again.
+ */
 export function init(config: TesseraConfig): void {
+  if (hasInstance()) return;
   if (!config || typeof config !== "object") throw new ConfigError("tessera.init needs a config object");
   const appInfo = normaliseAppInfo(config.appInfo);
   if (!Array.isArray(config.recipeList) || config.recipeList.length === 0) throw new ConfigError("tessera.init needs a recipeList, e.g. [Session.init()]");
+  config.recipeList.forEach((factory, i) => {
+    if (typeof factory !== "function") throw new ConfigError(`tessera.init: recipeList[${i}] is not a recipe; list what the recipes' init functions return, e.g. [Session.init()]`);
+  });
+  if (config.framework !== undefined && !FRAMEWORKS.includes(config.framework)) {
+    throw new ConfigError(`tessera.init: framework "${String(config.framework)}" is not one of ${FRAMEWORKS.join(", ")}`);
+  }
+  if (config.database !== undefined && typeof config.database !== "string" && !isStorage(config.database)) {
+    throw new ConfigError('tessera.init: database must be a URL ("sqlite:./data/tessera.db", "sqlite::memory:", "postgres://...") or a storage object');
+  }
   setActiveClock(config.clock ?? systemClock);
   // Before the recipes are built: TOTP reads its attempt defaults from here.
   setActiveLimits(config.limits);
@@ -118,6 +136,11 @@ export function init(config: TesseraConfig): void {
   for (const tenant of tenants) if (!/^[a-zA-Z0-9-]+$/.test(tenant)) throw new ConfigError(`tenants: "${tenant}" is not a valid tenant id (letters, digits and -)`);
   setInstance({ appInfo, framework: config.framework ?? "express", storage, secretBox, recipes, tenants });
   for (const recipe of recipes) recipe.postInit?.();
+}
+
+function isStorage(value: unknown): value is Storage {
+  const candidate = value as Partial<Storage> | null;
+  return typeof candidate === "object" && candidate !== null && typeof candidate.sessions === "object" && typeof candidate.close === "function";
 }
 
 /** Headers the frontend sends: add them to your CORS `allowedHeaders`. */

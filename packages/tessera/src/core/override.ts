@@ -1,3 +1,5 @@
+import { ConfigError } from "./errors.js";
+
 /**
  * Composes a recipe's default implementation with the app's override, once, at init.
  *
@@ -10,6 +12,9 @@ export function composeOverride<T extends object>(
   makeDefault: (self: () => T) => T,
   override?: (originalImplementation: T) => T,
 ): T {
+  if (override !== undefined && typeof override !== "function") {
+    throw new ConfigError("override.functions and override.apis must be functions: (originalImplementation) => ({ ...originalImplementation, ... })");
+  }
   let final: T | undefined;
   const self = (): T => {
     if (final === undefined) throw new Error("A recipe function was called while its override was being built");

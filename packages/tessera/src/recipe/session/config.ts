@@ -32,11 +32,15 @@ function seconds(value: number | undefined, fallback: number, field: string): nu
 export function normaliseSessionConfig(config: SessionConfig, appInfo: AppInfo): NormalisedSessionConfig {
   const cookieSameSite = config.cookieSameSite ?? defaultSameSite(appInfo);
   if (!["strict", "lax", "none"].includes(cookieSameSite)) throw new ConfigError('Session.init: cookieSameSite must be "strict", "lax" or "none"');
+  if (config.cookieSecure !== undefined && typeof config.cookieSecure !== "boolean") throw new ConfigError("Session.init: cookieSecure must be true or false");
   const cookieSecure = config.cookieSecure ?? appInfo.apiDomain.startsWith("https");
   const antiCsrf = config.antiCsrf ?? (cookieSameSite === "none" ? "VIA_CUSTOM_HEADER" : "NONE");
   if (!["VIA_TOKEN", "VIA_CUSTOM_HEADER", "NONE"].includes(antiCsrf)) throw new ConfigError('Session.init: antiCsrf must be "VIA_TOKEN", "VIA_CUSTOM_HEADER" or "NONE"');
   const sessionExpiredStatusCode = config.sessionExpiredStatusCode ?? 401;
   const invalidClaimStatusCode = config.invalidClaimStatusCode ?? 403;
+  for (const [field, code] of [["sessionExpiredStatusCode", sessionExpiredStatusCode], ["invalidClaimStatusCode", invalidClaimStatusCode]] as const) {
+    if (!Number.isInteger(code) || code < 400 || code > 499) throw new ConfigError(`Session.init: ${field} must be a 4xx status code`);
+  }
   if (sessionExpiredStatusCode === invalidClaimStatusCode) {
     throw new ConfigError("Session.init: sessionExpiredStatusCode and invalidClaimStatusCode must differ (the frontend tells them apart by status)");
   }
