@@ -55,6 +55,8 @@ describe("isValidEmail", () => {
     ["a zero-width joiner", "ali\u200dce@example.com"],
     ["a bidi override", "\u202ealice@example.com"],
     ["a line separator", "alice\u2028@example.com"],
+    ["a lone surrogate", "lone\ud800@example.com"],
+    ["a lone low surrogate", "lone\udc00@example.com"],
     ["a domain label starting with a hyphen", "alice@-example.com"],
     ["a 65-character local part", `${"a".repeat(65)}@example.com`],
     ["more than 254 characters", `alice@${"a".repeat(250)}.com`],

@@ -16,9 +16,10 @@
  * Mail always goes to the address as stored for the user, never to the address a request typed.
  */
 
-// Control characters, invisible format characters (zero-width, bidi overrides, BOM) and
-// line/paragraph separators: none belongs in an address, and several hide what a user sees.
-const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+// Control characters, invisible format characters (zero-width, bidi overrides, BOM),
+// line/paragraph separators, and lone surrogates (text no mail system can carry): none belongs
+// in an address, and several hide what a user sees.
+const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 // A dot-separated local part without quoting: the characters RFC 5322 allows in a dot-atom,
 // plus any non-ASCII letter (RFC 6531); no spaces, quotes, brackets or backslashes.
 const LOCAL_PART = /^[^\s@"(),.:;<>[\]\\]+(?:\.[^\s@"(),.:;<>[\]\\]+)*$/u;

@@ -19,6 +19,12 @@ describe("password hashing", () => {
     expect(await verifyPassword(await hashPassword(nfc), nfd)).toBe(true);
   });
 
+  it("never matches a password with a lone surrogate, which would hash like U+FFFD", async () => {
+    const stored = await hashPassword("abcdefghijkl\ufffd");
+    expect(await verifyPassword(stored, "abcdefghijkl\ufffd")).toBe(true);
+    expect(await verifyPassword(stored, "abcdefghijkl\ud800")).toBe(false);
+  });
+
   it("hashes 128- and 1000-character passwords whole", async () => {
     const medium = "x".repeat(127) + "!";
     expect(await verifyPassword(await hashPassword(medium), medium)).toBe(true);

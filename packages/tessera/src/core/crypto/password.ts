@@ -40,6 +40,15 @@ function normalise(password: string): string {
   return password.normalize("NFKC");
 }
 
+// A lone surrogate is not text: encoded for hashing it becomes U+FFFD, so every lone surrogate
+// would hash like every other. The policy refuses such a password, and sign-in never matches one.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** False for a string with a lone surrogate, which cannot be encoded as UTF-8 without loss. */
+export function isWellFormedText(value: string): boolean {
+  return !LONE_SURROGATE.test(value);
+}
+
 /** Hashes a password with argon2id; the result is a PHC string that carries salt and parameters. */
 export async function hashPassword(password: string): Promise<string> {
   if (typeof password !== "string") {
@@ -55,7 +64,7 @@ export async function hashPassword(password: string): Promise<string> {
  * library's, done in constant time.
  */
 export async function verifyPassword(storedHash: string, password: string): Promise<boolean> {
-  if (typeof storedHash !== "string" || typeof password !== "string") return false;
+  if (typeof storedHash !== "string" || typeof password !== "string" || !isWellFormedText(password)) return false;
   try {
     const input = normalise(password);
     return await argon2Slots.run(() => verify(storedHash, input));

@@ -23,6 +23,13 @@ describe("password policy", () => {
     expect(await check(`${"ab".repeat(512)}c`, "public", {})).toBe("Password must be at most 1024 characters long");
   });
 
+  // Found by a new-user trial: a lone surrogate hashed as U+FFFD, so "abcdefghijkl\ud800" and
+  // "abcdefghijkl\ufffd" were one password.
+  it("refuses a password with a lone surrogate, and accepts paired ones (emoji)", async () => {
+    for (const password of ["abcdefghijkl\ud800", "\udc00abcdefghijkl"]) expect(await check(password, "public", {})).toBe("Password contains a character that is not valid text");
+    expect(await check("abcdefghijkl\u{1F642}", "public", {})).toBeUndefined();
+  });
+
   it("has no composition rules", async () => {
     for (const password of ["alllowercase", "ALLUPPERCASE", "1029384756", "spaces are fine", "\u00fc\u00f1\u00ee\u00e7\u00f8d\u00e9\u00e9"]) expect(await check(password, "public", {})).toBeUndefined();
   });

@@ -10,6 +10,7 @@
  * - Lengths and list checks use the NFKC form, the form that is hashed (core/crypto/password.ts),
  *   so the policy judges the password that is actually stored.
  */
+import { isWellFormedText } from "../../core/crypto/password.js";
 import { ConfigError } from "../../core/errors.js";
 import type { UserContext } from "../../core/recipe.js";
 import { COMMON_PASSWORDS } from "./common-passwords.js";
@@ -44,6 +45,7 @@ export function makePasswordCheck(config: PasswordPolicyConfig = {}): PasswordCh
   const extra = config.validate;
 
   return async (password, tenantId, userContext) => {
+    if (!isWellFormedText(password)) return "Password contains a character that is not valid text";
     const stored = password.normalize("NFKC");
     const length = codePoints(stored);
     if (length < minLength) return `Password must be at least ${minLength} characters long`;
