@@ -398,6 +398,25 @@ export function describeFrameworkSuite(name: string, start: StartFrameworkServer
           expect(await c.request("POST", "/auth/signin", { body: credentials(email, PASSWORD) })).toMatchObject({ status: 200, body: { status: "WRONG_CREDENTIALS_ERROR" } });
         });
 
+        // Found by a new-user trial: a form posted from another site (enctype="text/plain", whose
+        // text is JSON) signed its visitor in to the attacker's account (login CSRF).
+        it("refuses a sign-in posted as a form (text/plain, urlencoded, multipart) with 415, and gives no session", async () => {
+          const email = newEmail(mode);
+          const c = app.client(mode);
+          expect(await c.request("POST", "/auth/signup", { body: credentials(email, PASSWORD) })).toMatchObject({ status: 200, body: { status: "OK" } });
+          const json = JSON.stringify(credentials(email, PASSWORD));
+          for (const type of ["text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]) {
+            const res = await fetch(`${c.baseUrl}/auth/signin`, { method: "POST", headers: { "content-type": type, "st-auth-mode": mode }, body: json });
+            const text = await res.text();
+            expect(res.status, `${type}: ${text.slice(0, 200)}`).toBe(415);
+            expectNoInternals({ contentType: res.headers.get("content-type"), text }, type);
+            expect(res.headers.get("front-token"), type).toBeNull();
+            expect(deliveredAccessToken(res.headers, mode), type).toBeUndefined();
+          }
+          const signIn = await app.client(mode).request("POST", "/auth/signin", { body: credentials(email, PASSWORD) });
+          expect(signIn).toMatchObject({ status: 200, body: { status: "OK" } });
+        });
+
         it("refuses an oversized JSON body with a 4xx (never 500), and goes on serving", async () => {
           const c = app.client(mode);
           const email = newEmail(mode);

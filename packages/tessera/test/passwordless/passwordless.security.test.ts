@@ -406,14 +406,15 @@ describe("malformed input (categories N and P: 400 with a message, never a 500, 
       expect(Object.keys(reply.body ?? {}), label).toEqual(["message"]);
       expect(reply.body?.message, label).toEqual(expect.stringMatching(/\w/));
     }
-    for (const [path, body, type] of [
-      ["code", "{not json", "application/json"],
-      ["code", "", "application/json"],
-      ["code/consume", `{"preAuthSessionId":`, "application/json"],
-      ["code", `{"email":"${huge}"}`, "text/plain"],
+    for (const [path, body, type, status] of [
+      ["code", "{not json", "application/json", 400],
+      ["code", "", "application/json", 400],
+      ["code/consume", `{"preAuthSessionId":`, "application/json", 400],
+      // A form's content type is refused before the body is read (login CSRF, see the framework suite).
+      ["code", `{"email":"${huge}"}`, "text/plain", 415],
     ] as const) {
       const reply = await raw(`/auth/signinup/${path}`, body, type);
-      expect(reply.status, `${path} ${body.slice(0, 40)}`).toBe(400);
+      expect(reply.status, `${path} ${body.slice(0, 40)}`).toBe(status);
       expect(JSON.parse(reply.text)).toEqual({ message: expect.stringMatching(/\w/) });
     }
     expect(app.outbox).toHaveLength(sent);
