@@ -107,6 +107,10 @@ app.get("/app.js", (_req, res) => res.sendFile(join(ui, "app.js")));
 app.get("/{*page}", (_req, res) => {
   res.type("html").send(indexHtml);
 });
+// Anything else (another method on a page, a path under /auth that no recipe serves): JSON, like every other answer of this API.
+app.use((_req, res) => {
+  res.status(404).json({ message: "Not found" });
+});
 
 app.use(errorHandler());
 app.use((error, _req, res, _next) => {
@@ -118,7 +122,9 @@ app.use((error, _req, res, _next) => {
   res.status(500).json({ message: "Internal error" });
 });
 
-const server = app.listen(port, () => console.log(`Tessera demo on ${origin} (database: ${process.env.DATABASE_URL ?? "sqlite:./data/tessera.db"})`));
+const server = app.listen(port, () =>
+  console.log(`Tessera demo on ${origin} (database: ${process.env.DATABASE_URL ?? "sqlite:./data/tessera.db"})\nSign up at ${origin}/auth/?show=signup`),
+);
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
     server.close();

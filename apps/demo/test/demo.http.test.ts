@@ -23,6 +23,20 @@ describe("the demo's own error handling", () => {
     }
   });
 
+  // Found by a new-user trial: these got Express's HTML "Cannot POST ..." page.
+  it.each([
+    ["POST", "/auth/nonexistent"],
+    ["DELETE", "/auth/signin"],
+    ["PUT", "/like-comment"],
+    ["POST", "/auth/unknown-tenant/signin"],
+    ["POST", "/auth/user/email/verify"],
+  ])("answers %s %s, which nothing serves, with a JSON 404", async (method, path) => {
+    const res = await fetch(demo.url + path, { method, headers: { "content-type": "application/json" }, body: "{}" });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await res.json()).toEqual({ message: "Not found" });
+  });
+
   it("control: a page path still serves the app", async () => {
     const res = await fetch(`${demo.url}/some/page`);
     expect(res.status).toBe(200);

@@ -244,7 +244,7 @@ function TrustedDevicePanel({ mfa, ready }: { mfa: MFAClaim | undefined; ready: 
     return (
         <section id="trusted-device-panel">
             <h2>This browser</h2>
-            {fromRememberedDevice ? (
+            {fromRememberedDevice && !forgotten ? (
                 <p id="trusted-sign-in">This browser is remembered, so this sign-in skipped the second factor.</p>
             ) : null}
             {remembered !== undefined ? (
