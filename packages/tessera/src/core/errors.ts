@@ -14,9 +14,12 @@ export class TesseraError extends Error {
   }
 }
 
-/** Input that a client sent and that we cannot accept: answered with 400 `{"message"}`. */
+/** Input that a client sent and that we cannot accept: answered with 400 `{"message"}` (415 for a body that is not JSON). */
 export class BadInputError extends TesseraError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly status: 400 | 415 = 400,
+  ) {
     super("BAD_INPUT", message);
   }
 }

@@ -114,6 +114,23 @@ export function appendHeaderValue(current: string | undefined, value: string): s
   return items.join(", ");
 }
 
+/**
+ * The content types an HTML form can post to another site without a CORS preflight. Every body
+ * tessera reads is JSON, so a body declared as one of these is refused unread: otherwise a page on
+ * another site could post a form with enctype="text/plain" whose text is JSON, and sign its
+ * visitor in to an account of the attacker's (login CSRF).
+ */
+const FORM_CONTENT_TYPE = /^\s*(?:text\/plain|application\/x-www-form-urlencoded|multipart\/form-data)\s*(?:;|$)/i;
+
+/** The JSON body of a request to one of tessera's endpoints; a form-encoded body is refused with 415. */
+export function readJSONBody(req: HttpRequest): Promise<unknown> {
+  const contentType = req.getHeader("content-type");
+  if (contentType !== undefined && FORM_CONTENT_TYPE.test(contentType)) {
+    return Promise.reject(new BadInputError("Send the request body as JSON, with content-type: application/json", 415));
+  }
+  return req.getJSONBody();
+}
+
 /** Parses a JSON body from raw text: empty means `{}`, anything else must be valid JSON. */
 export function parseJSONBody(text: string): unknown {
   if (text.trim() === "") return {};

@@ -56,22 +56,8 @@ export function matchAPIRequest(method: string, path: string): APIRequestMatch |
   return findRoute(method, path);
 }
 
-/**
- * The content types an HTML form can post to another site without a CORS preflight. Every body
- * tessera's endpoints read is JSON, so a body declared as one of these is refused before any
- * handler runs: otherwise a page on another site could post a form with enctype="text/plain" whose
- * text is JSON, and sign its visitor in to an account of the attacker's (login CSRF).
- */
-const FORM_CONTENT_TYPE = /^\s*(?:text\/plain|application\/x-www-form-urlencoded|multipart\/form-data)\s*(?:;|$)/i;
-
 /** Serves a request {@link matchAPIRequest} matched. Errors of ours become responses; others are thrown. */
 export async function serveAPIRequest(found: APIRequestMatch, req: HttpRequest, res: HttpResponse): Promise<void> {
-  const contentType = req.getHeader("content-type");
-  if (contentType !== undefined && FORM_CONTENT_TYPE.test(contentType)) {
-    res.setStatus(415);
-    res.sendJSON({ message: "Send the request body as JSON, with content-type: application/json" });
-    return;
-  }
   const userContext = makeDefaultUserContext(req, res);
   try {
     await found.route.handle({ req, res, tenantId: found.tenantId, userContext });
@@ -103,7 +89,7 @@ export async function handleError(error: unknown, req: HttpRequest, res: HttpRes
     if (recipe.handleError && (await recipe.handleError({ error, req, res, userContext: context }))) return true;
   }
   if (error instanceof BadInputError) {
-    res.setStatus(400);
+    res.setStatus(error.status);
     res.sendJSON({ message: error.message });
     return true;
   }

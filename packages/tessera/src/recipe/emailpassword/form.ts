@@ -4,14 +4,14 @@
  * but not acceptable become `FIELD_ERROR` entries.
  */
 import { BadInputError } from "../../core/errors.js";
-import type { HttpRequest } from "../../core/http.js";
+import { readJSONBody, type HttpRequest } from "../../core/http.js";
 import type { UserContext } from "../../core/recipe.js";
 import { EMAIL_ID, PASSWORD_ID } from "./config.js";
 import type { FieldError, FormField, NormalisedFormField } from "./types.js";
 
 /** The body as a JSON object; anything else (an array, null, a number) is bad input. */
 export async function readBody(req: HttpRequest): Promise<Record<string, unknown>> {
-  const body = await req.getJSONBody();
+  const body = await readJSONBody(req);
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw new BadInputError("Request body must be a JSON object");
   return body as Record<string, unknown>;
 }

@@ -5,7 +5,7 @@
  */
 import type { AppInfo } from "../../core/app-info.js";
 import { BadInputError, ConfigError, SessionError } from "../../core/errors.js";
-import type { HttpRequest, HttpResponse } from "../../core/http.js";
+import { readJSONBody, type HttpRequest, type HttpResponse } from "../../core/http.js";
 import { findRecipe } from "../../core/instance.js";
 import { composeOverride } from "../../core/override.js";
 import type { RecipeFactory, RecipeInstance, Route } from "../../core/recipe.js";
@@ -61,7 +61,7 @@ function normalise(input: EmailVerificationConfig, storage: Storage): Normalised
 }
 
 async function readBody(req: HttpRequest): Promise<Record<string, unknown>> {
-  const body = await req.getJSONBody();
+  const body = await readJSONBody(req);
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw new BadInputError("Request body must be a JSON object");
   return body as Record<string, unknown>;
 }

@@ -14,7 +14,7 @@
  */
 import { now } from "../../core/clock.js";
 import { BadInputError, SessionError } from "../../core/errors.js";
-import type { HttpRequest } from "../../core/http.js";
+import { readJSONBody, type HttpRequest } from "../../core/http.js";
 import type { Route } from "../../core/recipe.js";
 import type { Storage } from "../../core/storage.js";
 import { FACTOR_ROUTE_SESSION, getSession, type SessionContainer } from "../session/index.js";
@@ -58,7 +58,7 @@ function assertFreshSecondFactor(session: SessionContainer, secondaryFactorIds: 
 
 /** `{}` or `{deviceId: string}`; anything else is a 400. */
 async function readDeleteBody(req: HttpRequest): Promise<string | undefined> {
-  const body = await req.getJSONBody();
+  const body = await readJSONBody(req);
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw new BadInputError("Request body must be a JSON object");
   const deviceId = (body as Record<string, unknown>).deviceId;
   if (deviceId === undefined) return undefined;

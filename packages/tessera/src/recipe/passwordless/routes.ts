@@ -6,7 +6,7 @@
  */
 import type { AppInfo } from "../../core/app-info.js";
 import { BadInputError, SessionError } from "../../core/errors.js";
-import type { HttpRequest, HttpResponse } from "../../core/http.js";
+import { readJSONBody, type HttpRequest, type HttpResponse } from "../../core/http.js";
 import { clientAddress, getLimits, limitKeys, reserve } from "../../core/limits.js";
 import { now } from "../../core/clock.js";
 import type { Route, UserContext } from "../../core/recipe.js";
@@ -27,7 +27,7 @@ interface RouteContext {
 }
 
 async function readBody(req: HttpRequest): Promise<Record<string, unknown>> {
-  const body = await req.getJSONBody();
+  const body = await readJSONBody(req);
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw new BadInputError("Request body must be a JSON object");
   return body as Record<string, unknown>;
 }

@@ -15,7 +15,7 @@
  */
 import { BadInputError, SessionError } from "../../core/errors.js";
 import { now } from "../../core/clock.js";
-import type { HttpRequest } from "../../core/http.js";
+import { readJSONBody, type HttpRequest } from "../../core/http.js";
 import MultiFactorAuth, { MultiFactorAuthClaim } from "../multifactorauth/index.js";
 import type { SessionContainer, UserContext } from "../session/index.js";
 import type { APIInterface } from "./types.js";
@@ -26,7 +26,7 @@ const FIRST_FACTOR_ONLY = new Set(["emailpassword", "thirdparty"]);
 const MAX_CODE_INPUT_LENGTH = 64;
 
 export async function readCode(req: HttpRequest): Promise<string> {
-  const body = await req.getJSONBody();
+  const body = await readJSONBody(req);
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw new BadInputError("Request body must be a JSON object");
   const code = (body as Record<string, unknown>).code;
   if (typeof code !== "string") throw new BadInputError("code is required and must be a string");

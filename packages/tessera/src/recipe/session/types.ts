@@ -32,7 +32,7 @@ export interface SessionConfig {
   accessTokenPath?: string;
   sessionExpiredStatusCode?: number;
   invalidClaimStatusCode?: number;
-  /** A mode, or a function of the request (default: VIA_CUSTOM_HEADER when SameSite is none, else NONE). */
+  /** How state-changing requests prove they come from the website (default: VIA_CUSTOM_HEADER when SameSite is none, else NONE). */
   antiCsrf?: AntiCsrfMode;
   getTokenTransferMethod?(input: { req: HttpRequest; forCreateNewSession: boolean; userContext: UserContext }): TokenTransferMethod | "any";
   exposeAccessTokenToFrontendInCookieBasedAuth?: boolean;

@@ -4,7 +4,7 @@
  * needs a session that has completed MFA.
  */
 import { BadInputError, SessionError } from "../../core/errors.js";
-import type { HttpRequest } from "../../core/http.js";
+import { readJSONBody, type HttpRequest } from "../../core/http.js";
 import MultiFactorAuth from "../multifactorauth/index.js";
 import type { APIInterface } from "./types.js";
 
@@ -14,7 +14,7 @@ const MAX_DEVICE_NAME_LENGTH = 256;
 
 /** The body as a JSON object; 400 for anything else (arrays, strings, null). */
 export async function readBody(req: HttpRequest): Promise<Record<string, unknown>> {
-  const body = await req.getJSONBody();
+  const body = await readJSONBody(req);
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw new BadInputError("Request body must be a JSON object");
   return body as Record<string, unknown>;
 }
