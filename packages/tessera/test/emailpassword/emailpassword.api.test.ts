@@ -182,6 +182,15 @@ describe("GET /emailpassword/email/exists", () => {
     expect((await app.client().request("GET", "/auth/emailpassword/email/exists?email=%20ALICE%40Example.COM%20")).body).toEqual({ status: "OK", exists: true });
   });
 
+  // Found by a new-user trial: a NUL byte reached PostgreSQL, which cannot compare it, and answered 500.
+  it("answers exists false, without a lookup, for an email with a control character", async () => {
+    app = await startEmailPasswordApp();
+    await signUp(app, "ab@example.com");
+    for (const email of ["a%00b%40example.com", "ab%40example.com%00", "a%01b%40example.com"]) {
+      expect((await app.client().request("GET", `/auth/emailpassword/email/exists?email=${email}`)).body).toEqual({ status: "OK", exists: false });
+    }
+  });
+
   it("answers 400 without the email parameter", async () => {
     app = await startEmailPasswordApp();
     const response = await app.client().request("GET", "/auth/emailpassword/email/exists");

@@ -2,7 +2,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStorage } from "../../src/index.js";
-import { ConfigError, StorageUnavailableError } from "../../src/core/errors.js";
+import { BadInputError, ConfigError, StorageUnavailableError } from "../../src/core/errors.js";
 import { MIGRATIONS } from "../../src/storage/sql/migrations.js";
 import { openPostgresDriver, openPostgresStorage } from "../../src/storage/postgres/index.js";
 import { createTestDatabase, describeSkippedForPostgres, postgresAvailable, type TestDatabase } from "./helpers.js";
@@ -97,6 +97,17 @@ if (await postgresAvailable()) {
       await expect(driver.transaction((tx) => tx.get("SELECT * FROM no_such_table"))).rejects.toMatchObject({ code: "42P01" });
       expect(await driver.transaction((tx) => tx.get("SELECT 2 AS two"))).toEqual({ two: 2 });
       await driver.close();
+    });
+
+    // Found by a new-user trial: a NUL byte in a TOTP device name or an email-exists query reached
+    // PostgreSQL (which cannot store it; SQLite can) and answered 500 with the raw error.
+    it("turns text PostgreSQL cannot store (a NUL byte) into BadInputError, a 400, and keeps the pool usable", async () => {
+      const schema = await database.createSchema();
+      const storage = openPostgresStorage(schema.url, { poolSize: 1 });
+      await expect(storage.emailPassword.getUserByEmail("public", "a\u0000b@example.com")).rejects.toBeInstanceOf(BadInputError);
+      await expect(storage.totp.listDevices("user\u0000")).rejects.toMatchObject({ status: 400, message: "The input contains a character that cannot be stored" });
+      expect(await storage.emailPassword.getUserByEmail("public", "ab@example.com")).toBeNull();
+      await storage.close();
     });
 
     it("rejects calls after close instead of reconnecting", async () => {

@@ -164,6 +164,10 @@ describe("TOTP endpoints", () => {
       ["/auth/totp/device", '{"deviceName":""}'],
       ["/auth/totp/device", '{"deviceName":null}'],
       ["/auth/totp/device", `{"deviceName":"${"x".repeat(300)}"}`],
+      // Found by a new-user trial: a NUL answered 500 on PostgreSQL; an escape sequence was listed back.
+      ["/auth/totp/device", '{"deviceName":"ph\\u0000one"}'],
+      ["/auth/totp/device", '{"deviceName":"\\u001b[31mred"}'],
+      ["/auth/totp/device/remove", '{"deviceName":"x\\u0000"}'],
       ["/auth/totp/device", "[]"],
       ["/auth/totp/device", '{"deviceName":'],
       ["/auth/totp/device/remove", "{}"],

@@ -108,7 +108,8 @@ describe("TOTP security", () => {
       expect(mfaClaim(s1)?.v).toBe(true);
       app.clock.set(T0_MS + 5_000);
       const replay = await s2.request("POST", "/auth/totp/verify", { body: { totp: AT_T0.T } });
-      expect(replay.body).toEqual(INVALID(1));
+      // Refused, and not counted as a guess: it guesses nothing (see the burst case below).
+      expect(replay.body).toEqual(INVALID(0));
       expect(replay.headers.get("front-token")).toBeNull();
       expect(mfaClaim(s2)?.v).toBe(false);
       expect(lastStep(app, userId)).toBe(stepStart(T0_STEP));
@@ -117,8 +118,23 @@ describe("TOTP security", () => {
     it("refuses an older code once a later one was accepted, and the same code on device/verify", async () => {
       const { client } = await enrolledUserAtT0(app);
       expect(await verify(client, AT_T0["T+1"])).toEqual({ status: "OK" });
-      expect(await verify(client, AT_T0.T)).toEqual(INVALID(1));
-      expect(await verifyDevice(client, AT_T0["T+1"])).toEqual(INVALID(2));
+      expect(await verify(client, AT_T0.T)).toEqual(INVALID(0));
+      expect(await verifyDevice(client, AT_T0["T+1"])).toEqual(INVALID(0));
+      // A wrong code is still counted.
+      expect(await verify(client, AT_T0["T+1"] === "000000" ? "000001" : "000000")).toEqual(INVALID(1));
+    });
+
+    // Found by a new-user trial on PostgreSQL: twenty parallel submissions of one right code gave
+    // one OK, and the nineteen replays counted as failures, locking out the user who had just
+    // succeeded (the next step's code got LIMIT_REACHED_ERROR for 15 minutes).
+    it("does not lock out the user after a burst of one right code", async () => {
+      const { userId } = await enrolledUserAtT0(app, { requireTotp: true });
+      const sessions = await Promise.all(Array.from({ length: 10 }, () => login(app, userId)));
+      const results = await Promise.all(sessions.map((s) => verify(s, AT_T0.T)));
+      expect(results.filter((r) => r?.status === "OK")).toHaveLength(1);
+      expect(results.filter((r) => r?.status === "INVALID_TOTP_ERROR")).toHaveLength(9);
+      // The next step's code works for a new session: no lock was left behind.
+      expect(await verify(await login(app, userId), AT_T0["T+1"])).toEqual({ status: "OK" });
     });
 
     it("lets exactly one of two parallel uses of one code through", async () => {

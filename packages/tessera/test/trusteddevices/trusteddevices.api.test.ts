@@ -193,7 +193,7 @@ describe("listing and forgetting devices", () => {
     const raw = await fetch(`${app.url}/auth/mfa/trusted-device`, { method: "DELETE", headers: { "content-type": "application/json", rid: "anti-csrf", cookie }, body: "{not json" });
     expect(raw.status).toBe(400);
     expect(await raw.json()).toEqual({ message: expect.any(String) });
-    for (const body of [{ deviceId: 5 }, { deviceId: "" }, { deviceId: "x".repeat(101) }, { deviceId: null }, { deviceId: ["a"] }, [], "device", 7]) {
+    for (const body of [{ deviceId: 5 }, { deviceId: "" }, { deviceId: "x".repeat(101) }, { deviceId: null }, { deviceId: ["a"] }, { deviceId: "a\u0000" }, [], "device", 7]) {
       const reply = await client.request("DELETE", "/auth/mfa/trusted-device", { body });
       expect(reply.status, JSON.stringify(body)).toBe(400);
       expect(reply.body).toEqual({ message: expect.any(String) });

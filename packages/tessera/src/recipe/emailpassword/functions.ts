@@ -31,6 +31,13 @@ export function hashResetToken(token: string): string {
 
 export function makeDefaultFunctions(storage: Storage, config: NormalisedEmailPasswordConfig): RecipeInterface {
   const store = storage.emailPassword;
+  // No account's address holds a control character or a lone surrogate (sign-up refuses them), so
+  // such input is never looked up: a NUL byte, which PostgreSQL cannot even compare, answered 500
+  // on email-exists.
+  const findByEmail = async (tenantId: string, email: string) => {
+    const normalised = normaliseEmail(email);
+    return /[\p{Cc}\p{Cs}]/u.test(normalised) ? undefined : store.getUserByEmail(tenantId, normalised);
+  };
 
   return {
     async signUp({ email, password, tenantId }) {
@@ -43,7 +50,7 @@ export function makeDefaultFunctions(storage: Storage, config: NormalisedEmailPa
     },
 
     async signIn({ email, password, tenantId }) {
-      const row = await store.getUserByEmail(tenantId, normaliseEmail(email));
+      const row = await findByEmail(tenantId, email);
       // The attempt is counted before the password is checked (core/limits.ts), so parallel
       // guesses cannot get more checks than the account limit allows. An unknown email has no
       // account to protect and keeps no counter.
@@ -118,7 +125,7 @@ export function makeDefaultFunctions(storage: Storage, config: NormalisedEmailPa
     },
 
     async getUserByEmail({ tenantId, email }) {
-      const row = await store.getUserByEmail(tenantId, normaliseEmail(email));
+      const row = await findByEmail(tenantId, email);
       return row ? emailPasswordUser(row) : undefined;
     },
   };

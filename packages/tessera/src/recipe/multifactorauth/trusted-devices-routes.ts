@@ -64,6 +64,7 @@ async function readDeleteBody(req: HttpRequest): Promise<string | undefined> {
   if (deviceId === undefined) return undefined;
   if (typeof deviceId !== "string" || deviceId === "") throw new BadInputError("deviceId must be a non-empty string");
   if (deviceId.length > MAX_DEVICE_ID_LENGTH) throw new BadInputError(`deviceId must be at most ${MAX_DEVICE_ID_LENGTH} characters`);
+  if (/[\p{Cc}\p{Cs}]/u.test(deviceId)) throw new BadInputError("deviceId must not contain control characters");
   return deviceId;
 }
 

@@ -32,6 +32,9 @@ export function readDeviceName(body: Record<string, unknown>, required: boolean)
     throw new BadInputError(required ? "deviceName is required and must be a non-empty string" : "deviceName must be a non-empty string");
   }
   if (value.length > MAX_DEVICE_NAME_LENGTH) throw new BadInputError(`deviceName must be at most ${MAX_DEVICE_NAME_LENGTH} characters`);
+  // Shown back in lists and apps: no control characters (terminal escapes, NUL, which PostgreSQL
+  // cannot store) and no lone surrogates.
+  if (/[\p{Cc}\p{Cs}]/u.test(value)) throw new BadInputError("deviceName must not contain control characters");
   return value;
 }
 

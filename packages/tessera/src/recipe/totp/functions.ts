@@ -9,7 +9,7 @@ import { now } from "../../core/clock.js";
 import { base32Decode, base32Encode } from "../../core/crypto/base32.js";
 import { generateTotpSecret, otpauthURI, verifyTotp } from "../../core/crypto/otp.js";
 import { ConfigError } from "../../core/errors.js";
-import { reserve, resetRuns, secondFactorEntries, secondFactorRule } from "../../core/limits.js";
+import { release, reserve, resetRuns, secondFactorEntries, secondFactorRule } from "../../core/limits.js";
 import type { SecretBox } from "../../core/recipe.js";
 import type { Storage, TotpDeviceRow } from "../../core/storage.js";
 import type { InvalidTOTPResponse, LimitReachedResponse, NormalisedTOTPConfig, RecipeInterface } from "./types.js";
@@ -93,6 +93,13 @@ export function makeDefaultFunctions(
     if (ok) {
       await resetRuns(storage.limits, entries.map((e) => e.key));
       return { status: "OK" };
+    }
+    if (matchedAt !== undefined) {
+      // The right code for a step already used: refused (RFC 6238 §5.2), but not counted as a
+      // guess. It guesses nothing (the step can never be accepted again), and counting it let a
+      // burst of one code, or a double submit, lock out the user whose own use had just succeeded.
+      await release(storage.limits, reservation.held);
+      return { status: "INVALID_TOTP_ERROR", currentNumberOfFailedAttempts: (reservation.runs[0] ?? 1) - 1, maxNumberOfFailedAttempts: rule.max };
     }
     return { status: "INVALID_TOTP_ERROR", currentNumberOfFailedAttempts: reservation.runs[0] ?? 1, maxNumberOfFailedAttempts: rule.max };
   }

@@ -2,7 +2,7 @@
  * The two translations the PostgreSQL driver makes: `?` placeholders into `$n`, and `pg`'s
  * connection failures into {@link StorageUnavailableError}.
  */
-import { StorageUnavailableError } from "../../core/errors.js";
+import { BadInputError, StorageUnavailableError } from "../../core/errors.js";
 
 const IDENTIFIER_CHAR = /[A-Za-z0-9_$]/;
 const DOLLAR_TAG = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/;
@@ -113,8 +113,20 @@ function isUnavailable(error: unknown, depth = 0): boolean {
   return Array.isArray(errors) && errors.some((inner) => isUnavailable(inner, depth + 1));
 }
 
-/** Wraps connection failures and timeouts in {@link StorageUnavailableError}; anything else passes unchanged. */
+/**
+ * SQLSTATEs for text PostgreSQL cannot store, which SQLite takes: a NUL byte (22021) or a
+ * character outside the database's encoding (22P05). They come from a client's input, so they
+ * are a 400, never a 500; the recipes refuse such input first, this is the backstop.
+ */
+const UNSTORABLE_TEXT = new Set(["22021", "22P05"]);
+
+/**
+ * Wraps connection failures and timeouts in {@link StorageUnavailableError}, and text that cannot
+ * be stored in {@link BadInputError}; anything else passes unchanged.
+ */
 export function mapPostgresError(error: unknown): unknown {
+  const sqlState = (error as { code?: unknown } | null)?.code;
+  if (typeof sqlState === "string" && UNSTORABLE_TEXT.has(sqlState)) return new BadInputError("The input contains a character that cannot be stored");
   if (error instanceof StorageUnavailableError || !isUnavailable(error)) return error;
   const code = (error as { code?: unknown }).code;
   const detail = typeof code === "string" ? code : (error as Error).message;
