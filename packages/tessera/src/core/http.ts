@@ -114,21 +114,27 @@ export function appendHeaderValue(current: string | undefined, value: string): s
   return items.join(", ");
 }
 
-/**
- * The content types an HTML form can post to another site without a CORS preflight. Every body
- * tessera reads is JSON, so a body declared as one of these is refused unread: otherwise a page on
- * another site could post a form with enctype="text/plain" whose text is JSON, and sign its
- * visitor in to an account of the attacker's (login CSRF).
- */
-const FORM_CONTENT_TYPE = /^\s*(?:text\/plain|application\/x-www-form-urlencoded|multipart\/form-data)\s*(?:;|$)/i;
+/** `application/json`, or a `+json` type, with any parameters. */
+const JSON_CONTENT_TYPE = /^\s*application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
 
-/** The JSON body of a request to one of tessera's endpoints; a form-encoded body is refused with 415. */
+/**
+ * The JSON body of a request to one of tessera's endpoints. A body must say it is JSON; one that
+ * does not is refused unread with 415. A page on another site can send, without a CORS preflight,
+ * only a body typed as a form (text/plain, urlencoded, multipart) or not typed at all (a Blob in
+ * fetch's no-cors mode, sendBeacon): if such a body were read as JSON, the page could sign its
+ * visitor in to an account of the attacker's (login CSRF). SuperTokens' SDKs send application/json.
+ * A request without a body needs no type.
+ */
 export function readJSONBody(req: HttpRequest): Promise<unknown> {
   const contentType = req.getHeader("content-type");
-  if (contentType !== undefined && FORM_CONTENT_TYPE.test(contentType)) {
-    return Promise.reject(new BadInputError("Send the request body as JSON, with content-type: application/json", 415));
-  }
+  const refused = contentType === undefined ? hasBody(req) : !JSON_CONTENT_TYPE.test(contentType);
+  if (refused) return Promise.reject(new BadInputError("Send the request body as JSON, with content-type: application/json", 415));
   return req.getJSONBody();
+}
+
+function hasBody(req: HttpRequest): boolean {
+  const length = req.getHeader("content-length");
+  return (length !== undefined && length.trim() !== "0") || req.getHeader("transfer-encoding") !== undefined;
 }
 
 /** Parses a JSON body from raw text: empty means `{}`, anything else must be valid JSON. */

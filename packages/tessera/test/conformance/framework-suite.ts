@@ -137,12 +137,12 @@ function deliveredAccessToken(headers: Headers, mode: Mode): string | undefined 
   return value ? decodeURIComponent(value) : undefined;
 }
 
-/** A second client holding a copy of `c`'s tokens (a stolen copy). */
 /** The names in Access-Control-Expose-Headers, sorted (protocol 1.1: every header the SDK must read). */
 function exposedHeaders(headers: Headers): string[] {
   return (headers.get("access-control-expose-headers") ?? "").split(",").map((name) => name.trim().toLowerCase()).filter(Boolean).sort();
 }
 
+/** A second client holding a copy of `c`'s tokens (a stolen copy). */
 function fork(c: Client): Client {
   const copy = new Client(c.baseUrl, c.mode);
   for (const [key, value] of c.cookies) copy.cookies.set(key, { ...value });
@@ -400,18 +400,22 @@ export function describeFrameworkSuite(name: string, start: StartFrameworkServer
 
         // Found by a new-user trial: a form posted from another site (enctype="text/plain", whose
         // text is JSON) signed its visitor in to the attacker's account (login CSRF).
-        it("refuses a sign-in posted as a form (text/plain, urlencoded, multipart) with 415, and gives no session", async () => {
+        // The same through a body with no type at all (fetch in no-cors mode with a Blob, sendBeacon).
+        it("refuses a sign-in whose body is not typed as JSON (a form's types, or none) with 415, and gives no session", async () => {
           const email = newEmail(mode);
           const c = app.client(mode);
           expect(await c.request("POST", "/auth/signup", { body: credentials(email, PASSWORD) })).toMatchObject({ status: 200, body: { status: "OK" } });
           const json = JSON.stringify(credentials(email, PASSWORD));
-          for (const type of ["text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]) {
-            const res = await fetch(`${c.baseUrl}/auth/signin`, { method: "POST", headers: { "content-type": type, "st-auth-mode": mode }, body: json });
+          for (const type of ["text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/octet-stream", undefined]) {
+            const headers: Record<string, string> = { "st-auth-mode": mode, ...(type === undefined ? {} : { "content-type": type }) };
+            // A Uint8Array body: fetch adds no content-type of its own.
+            const res = await fetch(`${c.baseUrl}/auth/signin`, { method: "POST", headers, body: new TextEncoder().encode(json) });
             const text = await res.text();
-            expect(res.status, `${type}: ${text.slice(0, 200)}`).toBe(415);
-            expectNoInternals({ contentType: res.headers.get("content-type"), text }, type);
-            expect(res.headers.get("front-token"), type).toBeNull();
-            expect(deliveredAccessToken(res.headers, mode), type).toBeUndefined();
+            const label = type ?? "no content-type";
+            expect(res.status, `${label}: ${text.slice(0, 200)}`).toBe(415);
+            expectNoInternals({ contentType: res.headers.get("content-type"), text }, label);
+            expect(res.headers.get("front-token"), label).toBeNull();
+            expect(deliveredAccessToken(res.headers, mode), label).toBeUndefined();
           }
           const signIn = await app.client(mode).request("POST", "/auth/signin", { body: credentials(email, PASSWORD) });
           expect(signIn).toMatchObject({ status: 200, body: { status: "OK" } });

@@ -410,8 +410,9 @@ describe("malformed input (categories N and P: 400 with a message, never a 500, 
       ["code", "{not json", "application/json", 400],
       ["code", "", "application/json", 400],
       ["code/consume", `{"preAuthSessionId":`, "application/json", 400],
-      // A form's content type is refused before the body is read (login CSRF, see the framework suite).
-      ["code", `{"email":"${huge}"}`, "text/plain", 415],
+      ["code", `{"email":"${huge}"}`, "application/json", 400],
+      // A body not typed as JSON is refused before it is read (login CSRF, see the framework suite).
+      ["code", `{"email":"a@example.com"}`, "text/plain", 415],
     ] as const) {
       const reply = await raw(`/auth/signinup/${path}`, body, type);
       expect(reply.status, `${path} ${body.slice(0, 40)}`).toBe(status);
