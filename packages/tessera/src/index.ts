@@ -95,7 +95,6 @@ function defaultMasterKey(database: string | Storage): string | undefined {
   return readFileSync(keyFile, "utf8").trim();
 }
 
-/** Starts tessera: normalises config, opens storage (migrating it), builds every recipe. */
 /** The values of `framework`, as supertokens-node names them (plus NestJS, which runs on Express). */
 const FRAMEWORKS = ["express", "fastify", "hapi", "koa", "loopback", "awsLambda", "nestjs", "custom"];
 
@@ -118,24 +117,30 @@ export function init(config: TesseraConfig): void {
   if (config.database !== undefined && typeof config.database !== "string" && !isStorage(config.database)) {
     throw new ConfigError('tessera.init: database must be a URL ("sqlite:./data/tessera.db", "sqlite::memory:", "postgres://...") or a storage object');
   }
+  const tenants = new Set(["public", ...(config.tenants ?? [])]);
+  for (const tenant of tenants) if (!/^[a-zA-Z0-9-]+$/.test(tenant)) throw new ConfigError(`tenants: "${tenant}" is not a valid tenant id (letters, digits and -)`);
   setActiveClock(config.clock ?? systemClock);
   // Before the recipes are built: TOTP reads its attempt defaults from here.
   setActiveLimits(config.limits);
   // An empty variable counts as unset, as for TESSERA_MASTER_KEY below (a cleared value in a .env file).
   const database = config.database ?? (process.env.DATABASE_URL || undefined) ?? DEFAULT_DATABASE_URL;
   const storage = typeof database === "string" ? openStorage(database) : database;
-  const masterKey = config.masterKey ?? (process.env.TESSERA_MASTER_KEY || undefined) ?? defaultMasterKey(database);
-  const secretBox = createSecretBox(masterKey);
-  const recipes = config.recipeList.map((factory) => factory({ appInfo, storage, secretBox }));
-  const ids = new Set<string>();
-  for (const recipe of recipes) {
-    if (ids.has(recipe.id)) throw new ConfigError(`Recipe "${recipe.id}" is in recipeList twice`);
-    ids.add(recipe.id);
+  try {
+    const masterKey = config.masterKey ?? (process.env.TESSERA_MASTER_KEY || undefined) ?? defaultMasterKey(database);
+    const secretBox = createSecretBox(masterKey);
+    const recipes = config.recipeList.map((factory) => factory({ appInfo, storage, secretBox }));
+    const ids = new Set<string>();
+    for (const recipe of recipes) {
+      if (ids.has(recipe.id)) throw new ConfigError(`Recipe "${recipe.id}" is in recipeList twice`);
+      ids.add(recipe.id);
+    }
+    setInstance({ appInfo, framework: config.framework ?? "express", storage, secretBox, recipes, tenants });
+  } catch (error) {
+    // A recipe refused its config: the storage this call opened is closed again, not leaked.
+    if (typeof database === "string") void storage.close().catch(() => undefined);
+    throw error;
   }
-  const tenants = new Set(["public", ...(config.tenants ?? [])]);
-  for (const tenant of tenants) if (!/^[a-zA-Z0-9-]+$/.test(tenant)) throw new ConfigError(`tenants: "${tenant}" is not a valid tenant id (letters, digits and -)`);
-  setInstance({ appInfo, framework: config.framework ?? "express", storage, secretBox, recipes, tenants });
-  for (const recipe of recipes) recipe.postInit?.();
+  for (const recipe of getInstance().recipes) recipe.postInit?.();
 }
 
 function isStorage(value: unknown): value is Storage {

@@ -23,6 +23,7 @@ describe("password hashing", () => {
     const stored = await hashPassword("abcdefghijkl\ufffd");
     expect(await verifyPassword(stored, "abcdefghijkl\ufffd")).toBe(true);
     expect(await verifyPassword(stored, "abcdefghijkl\ud800")).toBe(false);
+    await expect(hashPassword("abcdefghijkl\ud800")).rejects.toThrow("not valid text");
   });
 
   it("hashes 128- and 1000-character passwords whole", async () => {

@@ -1,6 +1,6 @@
 import { hash, parseOptions, verify, type Algorithm, type Options } from "@node-rs/argon2";
 import { availableParallelism } from "node:os";
-import { ConfigError } from "../errors.js";
+import { BadInputError, ConfigError } from "../errors.js";
 import { createLimiter } from "../limiter.js";
 
 // `Algorithm` is a const enum in the package's types and an empty object at run time, so the
@@ -54,6 +54,9 @@ export async function hashPassword(password: string): Promise<string> {
   if (typeof password !== "string") {
     throw new ConfigError("hashPassword expects the password as a string");
   }
+  // Every path that stores a password refuses this too, the policy first; one that skips the policy
+  // (a module call, applyPasswordPolicy: false) must not store a password no sign-in can match.
+  if (!isWellFormedText(password)) throw new BadInputError("The password contains a character that is not valid text");
   const input = normalise(password);
   return argon2Slots.run(() => hash(input, PARAMETERS));
 }
