@@ -7,8 +7,9 @@
  * neither fold case nor normalise Unicode (a store that did would hide recipe bugs).
  */
 import { randomUUID } from "node:crypto";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { EmailPasswordUserRow, Storage } from "../../src/core/storage.js";
+import { freshStorageEachTest } from "./fresh-storage.js";
 
 const NOW = 1_700_000_000_000;
 const INJECTIONS = ["' OR '1'='1'--@example.com", "x' OR 1=1 --", "public'--", "'); DROP TABLE emailpassword_users;--", "%27%3B--", '"; DELETE FROM emailpassword_reset_tokens; --'];
@@ -20,14 +21,7 @@ function userRow(overrides: Partial<EmailPasswordUserRow> = {}): EmailPasswordUs
 export function describeEmailPasswordStoreSuite(name: string, open: () => Promise<Storage>, cleanup?: (storage: Storage) => Promise<void>): void {
   describe(`EmailPasswordStore conformance (${name})`, () => {
     let storage: Storage;
-    beforeEach(async () => {
-      storage = await open();
-      await storage.ready();
-    });
-    afterEach(async () => {
-      await storage.close();
-      await cleanup?.(storage);
-    });
+    freshStorageEachTest(open, cleanup, (opened) => (storage = opened));
 
     const store = () => storage.emailPassword;
     async function createUser(overrides: Partial<EmailPasswordUserRow> = {}): Promise<EmailPasswordUserRow> {

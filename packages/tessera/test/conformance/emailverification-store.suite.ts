@@ -3,8 +3,9 @@
  * storage adapter. `open()` must return a storage on an empty, migrated database each time.
  */
 import { randomUUID } from "node:crypto";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { EmailVerificationTokenRow, Storage } from "../../src/core/storage.js";
+import { freshStorageEachTest } from "./fresh-storage.js";
 
 const NOW = 1_700_000_000_000;
 const INJECTIONS = ["' OR '1'='1'--@example.com", "x' OR 1=1 --", "'); DROP TABLE emailverification_verified;--", '"; DELETE FROM emailverification_tokens; --'];
@@ -16,14 +17,7 @@ function tokenRow(overrides: Partial<EmailVerificationTokenRow> = {}): EmailVeri
 export function describeEmailVerificationStoreSuite(name: string, open: () => Promise<Storage>, cleanup?: (storage: Storage) => Promise<void>): void {
   describe(`EmailVerificationStore conformance (${name})`, () => {
     let storage: Storage;
-    beforeEach(async () => {
-      storage = await open();
-      await storage.ready();
-    });
-    afterEach(async () => {
-      await storage.close();
-      await cleanup?.(storage);
-    });
+    freshStorageEachTest(open, cleanup, (opened) => (storage = opened));
     const store = () => storage.emailVerification;
 
     describe("tokens", () => {

@@ -3,9 +3,10 @@
  * the Storage port and run by every adapter. `open()` must return a storage on an empty,
  * migrated database each time.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { evaluate, reserve, secondFactorRule } from "../../src/core/limits.js";
 import type { Storage } from "../../src/core/storage.js";
+import { freshStorageEachTest } from "./fresh-storage.js";
 
 const NOW = 1_700_000_000_000;
 const INJECTIONS = ["'); DROP TABLE limit_counters;--", "' OR '1'='1", "address:signIn:%", "address:signIn:_"];
@@ -13,14 +14,7 @@ const INJECTIONS = ["'); DROP TABLE limit_counters;--", "' OR '1'='1", "address:
 export function describeLimitsStoreSuite(name: string, open: () => Promise<Storage>, cleanup?: (s: Storage) => Promise<void>): void {
   describe(`limits store conformance: ${name}`, () => {
     let storage: Storage;
-    beforeEach(async () => {
-      storage = await open();
-      await storage.ready();
-    });
-    afterEach(async () => {
-      await storage.close();
-      await cleanup?.(storage);
-    });
+    freshStorageEachTest(open, cleanup, (opened) => (storage = opened));
 
     it("returns null for an unknown key and every field of a written counter unchanged", async () => {
       expect(await storage.limits.get("account:nobody")).toBeNull();

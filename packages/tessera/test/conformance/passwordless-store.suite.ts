@@ -2,8 +2,9 @@
  * Conformance suite for {@link PasswordlessStore}, written once against the Storage port and run
  * by every adapter. `open()` must return a storage on an empty, migrated database each time.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { PasswordlessCodeRow, PasswordlessDeviceRow, PasswordlessUserRow, Storage } from "../../src/core/storage.js";
+import { freshStorageEachTest } from "./fresh-storage.js";
 
 const NOW = 1_700_000_000_000;
 const LIFETIME = 600_000;
@@ -23,14 +24,7 @@ function user(id: string, over: Partial<PasswordlessUserRow> = {}): Passwordless
 export function describePasswordlessStoreSuite(name: string, open: () => Promise<Storage>, cleanup?: (s: Storage) => Promise<void>): void {
   describe(`passwordless store conformance: ${name}`, () => {
     let storage: Storage;
-    beforeEach(async () => {
-      storage = await open();
-      await storage.ready();
-    });
-    afterEach(async () => {
-      await storage.close();
-      await cleanup?.(storage);
-    });
+    freshStorageEachTest(open, cleanup, (opened) => (storage = opened));
 
     it("stores a device with its first code and finds it by preAuthSessionId, by deviceId hash and by contact", async () => {
       const pl = storage.passwordless;

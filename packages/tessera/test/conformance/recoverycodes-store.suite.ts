@@ -2,8 +2,9 @@
  * Conformance suite for {@link RecoveryCodeStore}, written once against the Storage port and run
  * by every adapter. `open()` must return a storage on an empty, migrated database each time.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Storage } from "../../src/core/storage.js";
+import { freshStorageEachTest } from "./fresh-storage.js";
 
 const NOW = 1_700_000_000_000;
 const set = (prefix: string, n = 3) => Array.from({ length: n }, (_, i) => ({ codeId: `${prefix}-${i}`, codeHash: `$argon2id$hash-${prefix}-${i}` }));
@@ -11,14 +12,7 @@ const set = (prefix: string, n = 3) => Array.from({ length: n }, (_, i) => ({ co
 export function describeRecoveryCodesStoreSuite(name: string, open: () => Promise<Storage>, cleanup?: (s: Storage) => Promise<void>): void {
   describe(`recovery codes store conformance: ${name}`, () => {
     let storage: Storage;
-    beforeEach(async () => {
-      storage = await open();
-      await storage.ready();
-    });
-    afterEach(async () => {
-      await storage.close();
-      await cleanup?.(storage);
-    });
+    freshStorageEachTest(open, cleanup, (opened) => (storage = opened));
 
     it("lists the user's unused codes with every field, and counts them", async () => {
       await storage.recoveryCodes.replaceCodes("u1", set("a"), NOW);

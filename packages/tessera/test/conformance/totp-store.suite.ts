@@ -2,8 +2,9 @@
  * Conformance suite for {@link TotpStore}, written once against the Storage port and run by
  * every adapter. `open()` must return a storage on an empty, migrated database each time.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Storage, TotpDeviceRow } from "../../src/core/storage.js";
+import { freshStorageEachTest } from "./fresh-storage.js";
 
 const NOW = 1_700_000_000_000;
 const INJECTIONS = ["'); DROP TABLE totp_devices;--", "' OR '1'='1", '"; DELETE FROM totp_users; --'];
@@ -24,14 +25,7 @@ function device(overrides: Partial<TotpDeviceRow> = {}): TotpDeviceRow {
 export function describeTotpStoreSuite(name: string, open: () => Promise<Storage>, cleanup?: (s: Storage) => Promise<void>): void {
   describe(`totp store conformance: ${name}`, () => {
     let storage: Storage;
-    beforeEach(async () => {
-      storage = await open();
-      await storage.ready();
-    });
-    afterEach(async () => {
-      await storage.close();
-      await cleanup?.(storage);
-    });
+    freshStorageEachTest(open, cleanup, (opened) => (storage = opened));
 
     describe("devices", () => {
       it("returns every field of a created device unchanged", async () => {

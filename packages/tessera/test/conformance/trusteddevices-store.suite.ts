@@ -2,8 +2,9 @@
  * Conformance suite for {@link TrustedDeviceStore}, written once against the Storage port and run
  * by every adapter. `open()` must return a storage on an empty, migrated database each time.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Storage, TrustedDeviceRow } from "../../src/core/storage.js";
+import { freshStorageEachTest } from "./fresh-storage.js";
 
 const NOW = 1_700_000_000_000;
 const DAY = 86_400_000;
@@ -23,14 +24,7 @@ const device = (id: string, over: Partial<TrustedDeviceRow> = {}): TrustedDevice
 export function describeTrustedDevicesStoreSuite(name: string, open: () => Promise<Storage>, cleanup?: (s: Storage) => Promise<void>): void {
   describe(`trusted devices store conformance: ${name}`, () => {
     let storage: Storage;
-    beforeEach(async () => {
-      storage = await open();
-      await storage.ready();
-    });
-    afterEach(async () => {
-      await storage.close();
-      await cleanup?.(storage);
-    });
+    freshStorageEachTest(open, cleanup, (opened) => (storage = opened));
 
     it("round-trips every field and answers null for an unknown id", async () => {
       const row = device("d1", { label: "Firefox on Linux — ünïcode", createdAt: NOW - 5, lastUsedAt: NOW - 1 });

@@ -3,22 +3,16 @@
  * adapter. `open()` must return a storage on an empty, migrated database each time. Lists must
  * come back sorted by code unit on every adapter.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Storage } from "../../src/core/storage.js";
+import { freshStorageEachTest } from "./fresh-storage.js";
 
 const INJECTIONS = ["' OR '1'='1'--", "x' OR 1=1 --", "'); DROP TABLE userroles_roles;--", '"; DELETE FROM userroles_user_roles; --'];
 
 export function describeUserRolesStoreSuite(name: string, open: () => Promise<Storage>, cleanup?: (storage: Storage) => Promise<void>): void {
   describe(`UserRolesStore conformance (${name})`, () => {
     let storage: Storage;
-    beforeEach(async () => {
-      storage = await open();
-      await storage.ready();
-    });
-    afterEach(async () => {
-      await storage.close();
-      await cleanup?.(storage);
-    });
+    freshStorageEachTest(open, cleanup, (opened) => (storage = opened));
     const store = () => storage.userRoles;
 
     describe("roles and permissions", () => {
