@@ -1,6 +1,15 @@
 import { ConfigError } from "./errors.js";
 
 /**
+ * The `override` option of every recipe's init: each function takes the original implementation
+ * and returns the one to use (the seed overrides with arrow functions and object spread).
+ */
+export interface RecipeOverride<Functions, APIs> {
+  functions?: (originalImplementation: Functions) => Functions;
+  apis?: (originalImplementation: APIs) => APIs;
+}
+
+/**
  * Composes a recipe's default implementation with the app's override, once, at init.
  *
  * Defaults reach their siblings through `self()`, a late-bound reference to the *final* object,

@@ -4,6 +4,7 @@ import type { HttpRequest, HttpResponse } from "../../core/http.js";
 import type { UserContext } from "../../core/recipe.js";
 import type { SessionContainer } from "../session/index.js";
 import type { LoginMethod, User } from "../../core/user.js";
+import type { RecipeOverride } from "../../core/override.js";
 
 export type { LoginMethod, User };
 
@@ -73,10 +74,7 @@ export interface EmailPasswordConfig {
   passwordPolicy?: PasswordPolicyConfig;
   /** Lifetime of a password-reset token in seconds (default 900: 15 minutes). */
   resetTokenLifetime?: number;
-  override?: {
-    functions?: (originalImplementation: RecipeInterface) => RecipeInterface;
-    apis?: (originalImplementation: APIInterface) => APIInterface;
-  };
+  override?: RecipeOverride<RecipeInterface, APIInterface>;
 }
 
 export interface NormalisedEmailPasswordConfig {

@@ -3,6 +3,7 @@ import type { AppInfo } from "../../core/app-info.js";
 import type { HttpRequest, HttpResponse } from "../../core/http.js";
 import type { UserContext } from "../../core/recipe.js";
 import type { SessionContainer } from "../session/index.js";
+import type { RecipeOverride } from "../../core/override.js";
 
 export type { UserContext } from "../../core/recipe.js";
 
@@ -37,10 +38,7 @@ export interface EmailVerificationConfig {
   getEmailForRecipeUserId?: (recipeUserId: string, userContext: UserContext) => Promise<GetEmailForRecipeUserIdResult>;
   /** Lifetime of a verification token in seconds (default 900: 15 minutes). */
   emailVerificationTokenLifetime?: number;
-  override?: {
-    functions?: (originalImplementation: RecipeInterface) => RecipeInterface;
-    apis?: (originalImplementation: APIInterface) => APIInterface;
-  };
+  override?: RecipeOverride<RecipeInterface, APIInterface>;
 }
 
 export interface NormalisedEmailVerificationConfig {

@@ -1,5 +1,6 @@
 /** Types of the multi-factor auth recipe, declared once. */
 import type { SessionContainer, UserContext } from "../session/index.js";
+import type { RecipeOverride } from "../../core/override.js";
 
 /** Factor ids (protocol 5.1). */
 export const FactorIds = {
@@ -78,10 +79,7 @@ export interface MultiFactorAuthConfig {
    * MultiFactorAuth.init({ requiredSecondaryFactors: ["totp"], trustedDevices: { validityDays: 30 } });
    */
   trustedDevices?: TrustedDevicesConfig;
-  override?: {
-    functions?: (originalImplementation: RecipeInterface) => RecipeInterface;
-    apis?: (originalImplementation: APIInterface) => APIInterface;
-  };
+  override?: RecipeOverride<RecipeInterface, APIInterface>;
 }
 
 export interface RecipeInterface {

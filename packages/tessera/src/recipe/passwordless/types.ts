@@ -3,6 +3,7 @@ import type { AppInfo } from "../../core/app-info.js";
 import type { HttpRequest, HttpResponse } from "../../core/http.js";
 import type { SessionContainer, UserContext } from "../session/index.js";
 import type { LoginMethod, User } from "../../core/user.js";
+import type { RecipeOverride } from "../../core/override.js";
 
 export type { LoginMethod, User };
 
@@ -75,10 +76,7 @@ export interface PasswordlessConfig {
   validateEmailAddress?: ContactValidator;
   /** Runs after the built-in check ("Phone number is invalid"), on the E.164 number. */
   validatePhoneNumber?: ContactValidator;
-  override?: {
-    functions?: (originalImplementation: RecipeInterface) => RecipeInterface;
-    apis?: (originalImplementation: APIInterface) => APIInterface;
-  };
+  override?: RecipeOverride<RecipeInterface, APIInterface>;
 }
 
 export interface NormalisedPasswordlessConfig {

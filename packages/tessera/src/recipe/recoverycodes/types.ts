@@ -1,6 +1,7 @@
 /** Types of the recovery-codes recipe, declared once here and imported everywhere else. */
 import type { HttpRequest, HttpResponse } from "../../core/http.js";
 import type { SessionContainer, UserContext } from "../session/index.js";
+import type { RecipeOverride } from "../../core/override.js";
 
 export type { UserContext } from "../session/index.js";
 
@@ -14,10 +15,7 @@ export interface RecoveryCodesConfig {
    * verifies a code again first, so a stolen old session cannot mint a fresh set.
    */
   maxFactorAgeSeconds?: number;
-  override?: {
-    functions?: (originalImplementation: RecipeInterface) => RecipeInterface;
-    apis?: (originalImplementation: APIInterface) => APIInterface;
-  };
+  override?: RecipeOverride<RecipeInterface, APIInterface>;
 }
 
 export interface NormalisedRecoveryCodesConfig {

@@ -2,6 +2,7 @@
 import type { ClaimValidationError } from "../../core/errors.js";
 import type { HttpRequest, HttpResponse } from "../../core/http.js";
 import type { JSONObject, SessionClaim, SessionClaimValidator, UserContext } from "./claims/types.js";
+import type { RecipeOverride } from "../../core/override.js";
 
 export type { JSONObject, SessionClaim, SessionClaimValidator, UserContext } from "./claims/types.js";
 
@@ -52,10 +53,7 @@ export interface SessionConfig {
   /** How many verified access tokens to remember, so a repeated token skips the signature check (default 10000; 0 turns it off). */
   verifiedTokenCacheSize?: number;
   errorHandlers?: ErrorHandlers;
-  override?: {
-    functions?: (originalImplementation: RecipeInterface) => RecipeInterface;
-    apis?: (originalImplementation: APIInterface) => APIInterface;
-  };
+  override?: RecipeOverride<RecipeInterface, APIInterface>;
 }
 
 export interface NormalisedSessionConfig {

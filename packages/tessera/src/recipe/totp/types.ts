@@ -1,6 +1,7 @@
 /** Types of the TOTP recipe, declared once here and imported everywhere else. */
 import type { HttpRequest, HttpResponse } from "../../core/http.js";
 import type { SessionContainer, UserContext } from "../session/index.js";
+import type { RecipeOverride } from "../../core/override.js";
 
 export type { UserContext } from "../session/index.js";
 
@@ -20,10 +21,7 @@ export interface TOTPConfig {
   maxAttempts?: number;
   /** How long the lock lasts after the last failed attempt, in seconds (default: `limits.secondFactor.lockSeconds`, 900). */
   cooldownSeconds?: number;
-  override?: {
-    functions?: (originalImplementation: RecipeInterface) => RecipeInterface;
-    apis?: (originalImplementation: APIInterface) => APIInterface;
-  };
+  override?: RecipeOverride<RecipeInterface, APIInterface>;
 }
 
 export interface NormalisedTOTPConfig {
