@@ -237,6 +237,9 @@ export interface NodeMessage {
  * A class, not an object literal of closures: one allocation per request, methods shared, and
  * the URL parser runs only if the query is read.
  */
+/** The answer for a cookie that is not there: shared, so frozen. */
+const NO_VALUES: string[] = Object.freeze([]) as unknown as string[];
+
 export abstract class NodeHttpRequest implements HttpRequest {
   readonly method: string;
   readonly path: string;
@@ -268,7 +271,10 @@ export abstract class NodeHttpRequest implements HttpRequest {
   }
 
   getCookieValues(name: string): string[] {
-    return (this.cookies ??= parseCookieHeader(this.message.headers.cookie)).get(name) ?? [];
+    // Header-mode clients send no cookies: nothing parsed, nothing allocated.
+    const header = this.message.headers.cookie;
+    if (header === undefined || header === "") return NO_VALUES;
+    return (this.cookies ??= parseCookieHeader(header)).get(name) ?? NO_VALUES;
   }
 
   getJSONBody(): Promise<unknown> {

@@ -23,6 +23,7 @@ import {
   type HttpRequest,
   type HttpResponse,
 } from "../../core/http.js";
+import { isPromiseLike } from "../../core/maybe-promise.js";
 import { handleError, makeDefaultUserContext, matchAPIRequest, serveAPIRequest } from "../../core/router.js";
 import { BadInputError } from "../../core/errors.js";
 import { markVerifySession } from "../../core/route-report.js";
@@ -112,15 +113,11 @@ registerFrameworkWrapper("express", {
 
 /** Serves tessera's endpoints under `apiBasePath`; every other request goes on to `next()`. */
 export function middleware() {
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    // Any other route goes on at once: nothing wrapped, nothing awaited.
+  return (req: Request, res: Response, next: NextFunction): void | Promise<void> => {
+    // Any other route goes on at once: nothing wrapped, no promise.
     const match = matchAPIRequest(req.method.toUpperCase(), requestPath(req.originalUrl || req.url));
     if (match === undefined) return next();
-    try {
-      await serveAPIRequest(match, wrapRequest(req), wrapResponse(res));
-    } catch (error) {
-      next(error);
-    }
+    return serveAPIRequest(match, wrapRequest(req), wrapResponse(res)).catch(next);
   };
 }
 
@@ -145,20 +142,25 @@ function isBodyParserError(error: unknown): boolean {
 /** Express middleware that verifies the session (and its claims) and sets `req.session`; answers 401/403 itself. */
 export function verifySession(options?: VerifySessionOptions) {
   // Marked with its options, so the route-policy report can list what guards each route.
-  return markVerifySession(async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+  // Not an async function: a verify that needs no I/O calls next() at once, with no promise.
+  return markVerifySession((req: Request, res: Response, next: NextFunction): void | Promise<void> => {
     const request = wrapRequest(req);
     const response = wrapResponse(res);
     const userContext = makeDefaultUserContext(request);
+    const verified = (session: SessionContainer | undefined) => {
+      (req as SessionRequest).session = session;
+      next();
+    };
+    const failed = (error: unknown): Promise<void> =>
+      handleError(error, request, response, userContext).then((handled) => (handled ? undefined : next(error)), next);
+    let result;
     try {
-      (req as SessionRequest).session = await verifySessionInRequest(request, response, options, userContext);
+      result = verifySessionInRequest(request, response, options, userContext);
     } catch (error) {
-      try {
-        if (await handleError(error, request, response, userContext)) return;
-      } catch (handlerError) {
-        return next(handlerError);
-      }
-      return next(error);
+      return failed(error);
     }
-    next();
+    // Returned, so that Express 5 sees an error thrown by what next() runs.
+    if (isPromiseLike(result)) return Promise.resolve(result).then(verified, failed);
+    verified(result);
   }, options);
 }

@@ -25,6 +25,7 @@ import {
   type HttpRequest,
   type HttpResponse,
 } from "../../core/http.js";
+import { isPromiseLike } from "../../core/maybe-promise.js";
 import { handleError, makeDefaultUserContext, matchAPIRequest, serveAPIRequest } from "../../core/router.js";
 import { BadInputError } from "../../core/errors.js";
 import { verifySessionInRequest, type SessionContainer, type VerifySessionOptions } from "../../recipe/session/index.js";
@@ -147,17 +148,26 @@ export function errorHandler() {
 
 /** A Fastify `preHandler` that verifies the session (and its claims) and sets `req.session`; answers 401/403 itself. */
 export function verifySession(options?: VerifySessionOptions) {
-  // Returning the reply once it is answered makes Fastify wait for it and skip the route's handler.
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+  // Callback style: a verify that needs no I/O goes on to the handler at once, with no promise.
+  // An answered error does not call done(): the reply is sent and Fastify skips the handler.
+  return (request: FastifyRequest, reply: FastifyReply, done: (error?: FastifyError) => void): void => {
     const req = wrapRequest(request);
     const res = wrapResponse(reply);
     const userContext = makeDefaultUserContext(req);
+    const verified = (session: SessionContainer | undefined) => {
+      (request as SessionRequest).session = session;
+      done();
+    };
+    const failed = (error: unknown) => {
+      handleError(error, req, res, userContext).then((handled) => (handled ? undefined : done(error as FastifyError)), done);
+    };
+    let result;
     try {
-      (request as SessionRequest).session = await verifySessionInRequest(req, res, options, userContext);
-      return undefined;
+      result = verifySessionInRequest(req, res, options, userContext);
     } catch (error) {
-      if (await handleError(error, req, res, userContext)) return reply;
-      throw error;
+      return failed(error);
     }
+    if (isPromiseLike(result)) Promise.resolve(result).then(verified, failed);
+    else verified(result);
   };
 }

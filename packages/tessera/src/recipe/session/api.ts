@@ -1,4 +1,5 @@
 /** The default APIInterface of the session recipe: refresh, sign-out, and the verifySession entry point. */
+import { asyncWithNow } from "../../core/maybe-promise.js";
 import type { APIInterface } from "./types.js";
 import { getSessionFromRequest, refreshSessionInRequest, type RequestContext } from "./request.js";
 
@@ -11,7 +12,8 @@ export function makeDefaultAPIs(context: () => RequestContext): APIInterface {
       return { status: "OK" };
     },
 
-    verifySession: async ({ verifySessionOptions, options, userContext }) => {
+    // Answers at once on a verify that needs no I/O (see core/maybe-promise.ts).
+    verifySession: asyncWithNow(({ verifySessionOptions, options, userContext }) => {
       const method = options.req.method;
       // Preflight and trace requests carry no credentials by design: never a session, never an error.
       if (method === "OPTIONS" || method === "TRACE") return undefined;
@@ -19,6 +21,6 @@ export function makeDefaultAPIs(context: () => RequestContext): APIInterface {
         return refreshSessionInRequest(context(), options.req, options.res, userContext);
       }
       return getSessionFromRequest(context(), options.req, options.res, verifySessionOptions, userContext);
-    },
+    }),
   };
 }

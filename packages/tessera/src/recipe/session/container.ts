@@ -6,7 +6,8 @@
 import { SessionError } from "../../core/errors.js";
 import type { HttpRequest, HttpResponse } from "../../core/http.js";
 import type { JSONObject, SessionClaim, SessionClaimValidator, UserContext } from "./claims/types.js";
-import { isPromiseLike } from "./claims/validate.js";
+import { andThen, callNow, isPromiseLike, type MaybePromise } from "../../core/maybe-promise.js";
+import { copyJSON } from "./verified-cache.js";
 import { buildFrontToken, mergePayload, payloadDelta, PROTECTED_PROPS, stripProtectedProps } from "./tokens.js";
 import type { ClaimValidationError } from "../../core/errors.js";
 import { clearTokens, setAccessTokenInResponse, setAntiCsrfTokenInResponse, setToken } from "./transport.js";
@@ -25,58 +26,100 @@ export interface SessionContainerInit {
   refreshToken: string | undefined;
   antiCsrfToken: string | undefined;
   accessTokenUpdated: boolean;
+  /** True when `accessTokenPayload` is the verified-token cache's frozen payload, shared with other requests. */
+  payloadShared?: boolean;
 }
 
 export class SessionContainerImpl implements SessionContainer {
   private accessToken: string;
+  /** The current payload; while `payloadShared`, it is the verified-token cache's frozen copy. */
   private payload: JSONObject;
+  private payloadShared: boolean;
   private expiry: number;
   private updated: boolean;
   private attached: { res: HttpResponse; transferMethod: TokenTransferMethod } | undefined;
   /** Set when a refresh issued a new refresh token: when it expires. */
   refreshTokenExpiry: number | undefined;
 
+  // Methods on the prototype, not arrow-function fields: a session is made on every verified
+  // request, and fields would allocate a closure per method per request. As in supertokens-node,
+  // the methods are called on the session (`session.getUserId()`), not detached.
   constructor(private readonly init: SessionContainerInit) {
     this.accessToken = init.accessToken;
     this.payload = init.accessTokenPayload;
+    this.payloadShared = init.payloadShared === true;
     this.expiry = init.accessTokenExpiry;
     this.updated = init.accessTokenUpdated;
   }
 
-  getUserId = (): string => this.init.userId;
-  getRecipeUserId = (): string => this.init.recipeUserId;
-  getTenantId = (): string => this.init.tenantId;
-  getHandle = (): string => this.init.sessionHandle;
-  getAccessToken = (): string => this.accessToken;
-  getAccessTokenPayload = (): JSONObject => this.payload;
+  getUserId(): string {
+    return this.init.userId;
+  }
 
-  getAllSessionTokensDangerously = (): SessionTokens => ({
-    accessToken: this.accessToken,
-    refreshToken: this.init.refreshToken,
-    antiCsrfToken: this.init.antiCsrfToken,
-    frontToken: this.frontToken(),
-    accessAndFrontTokenUpdated: this.updated,
-  });
+  getRecipeUserId(): string {
+    return this.init.recipeUserId;
+  }
 
-  revokeSession = async (userContext: UserContext = {}): Promise<void> => {
+  getTenantId(): string {
+    return this.init.tenantId;
+  }
+
+  getHandle(): string {
+    return this.init.sessionHandle;
+  }
+
+  getAccessToken(): string {
+    return this.accessToken;
+  }
+
+  /**
+   * The payload, the session's own: a cache hit shares a frozen payload with other requests, and
+   * the copy the app may change is made here, the first time it is asked for (most routes never do).
+   */
+  getAccessTokenPayload(): JSONObject {
+    if (this.payloadShared) {
+      this.payload = copyJSON(this.payload);
+      this.payloadShared = false;
+    }
+    return this.payload;
+  }
+
+  getAllSessionTokensDangerously(): SessionTokens {
+    return {
+      accessToken: this.accessToken,
+      refreshToken: this.init.refreshToken,
+      antiCsrfToken: this.init.antiCsrfToken,
+      frontToken: this.frontToken(),
+      accessAndFrontTokenUpdated: this.updated,
+    };
+  }
+
+  async revokeSession(userContext: UserContext = {}): Promise<void> {
     await this.init.recipe().revokeSession({ sessionHandle: this.init.sessionHandle, userContext });
     // Cleared even when storage no longer had the session: the client must end up signed out.
     if (this.attached) clearTokens(this.init.config, this.attached.res, this.attached.transferMethod);
-  };
+  }
 
-  getSessionDataFromDatabase = async (userContext: UserContext = {}): Promise<JSONObject> => (await this.information(userContext)).sessionDataInDatabase;
+  async getSessionDataFromDatabase(userContext: UserContext = {}): Promise<JSONObject> {
+    return (await this.information(userContext)).sessionDataInDatabase;
+  }
 
-  updateSessionDataInDatabase = async (newSessionData: JSONObject, userContext: UserContext = {}): Promise<void> => {
+  async updateSessionDataInDatabase(newSessionData: JSONObject, userContext: UserContext = {}): Promise<void> {
     const ok = await this.init.recipe().updateSessionDataInDatabase({ sessionHandle: this.init.sessionHandle, newSessionData, userContext });
     if (!ok) throw SessionError.unauthorised("Session does not exist anymore");
-  };
+  }
 
-  getTimeCreated = async (userContext: UserContext = {}): Promise<number> => (await this.information(userContext)).timeCreated;
-  getExpiry = async (userContext: UserContext = {}): Promise<number> => (await this.information(userContext)).expiry;
+  async getTimeCreated(userContext: UserContext = {}): Promise<number> {
+    return (await this.information(userContext)).timeCreated;
+  }
 
-  mergeIntoAccessTokenPayload = async (accessTokenPayloadUpdate: JSONObject, userContext: UserContext = {}): Promise<void> => {
+  async getExpiry(userContext: UserContext = {}): Promise<number> {
+    return (await this.information(userContext)).expiry;
+  }
+
+  async mergeIntoAccessTokenPayload(accessTokenPayloadUpdate: JSONObject, userContext: UserContext = {}): Promise<void> {
     await this.replacePayload(mergePayload(this.payload, accessTokenPayloadUpdate), accessTokenPayloadUpdate, userContext);
-  };
+  }
 
   /**
    * Validates against this token's own payload, refetching what the validators ask for (protocol
@@ -84,14 +127,31 @@ export class SessionContainerImpl implements SessionContainer {
    * stored value is still the one this token carries. So a claim changed by handle since this token
    * was issued is neither overwritten (no lost update) nor granted to this older token: the client
    * sees it after its next refresh. And a first-factor token stays refused after the session
-   * completes its second factor elsewhere.
+   * completes its second factor elsewhere. Validators get the payload read-only (on a cache hit it
+   * is frozen).
    */
-  assertClaims = async (claimValidators: SessionClaimValidator[], userContext: UserContext = {}): Promise<void> => {
+  async assertClaims(claimValidators: SessionClaimValidator[], userContext: UserContext = {}): Promise<void> {
+    return this.assertClaimsNow(claimValidators, userContext);
+  }
+
+  /**
+   * {@link assertClaims}, without a promise when nothing is refetched and the validators and the
+   * recipe's validateClaims answer at once: the verify path of every request.
+   */
+  assertClaimsNow(claimValidators: SessionClaimValidator[], userContext: UserContext): MaybePromise<void> {
     const refetch = this.needsRefetch(claimValidators, this.payload, userContext);
-    const stored = (typeof refetch === "boolean" ? refetch : await refetch)
-      ? (await this.information(userContext)).customClaimsInAccessTokenPayload
-      : undefined;
-    const result = await this.init.recipe().validateClaims({
+    if (refetch !== false) return this.assertClaimsAfterRefetch(refetch, claimValidators, userContext);
+    return andThen(this.validate(claimValidators, userContext), (result) => this.applyValidation(result, undefined, userContext));
+  }
+
+  private async assertClaimsAfterRefetch(refetch: true | Promise<boolean>, claimValidators: SessionClaimValidator[], userContext: UserContext): Promise<void> {
+    // What storage holds now, for the keys a refetch may write back (see assertClaims).
+    const stored = (await refetch) ? (await this.information(userContext)).customClaimsInAccessTokenPayload : undefined;
+    await this.applyValidation(await this.validate(claimValidators, userContext), stored, userContext);
+  }
+
+  private validate(claimValidators: SessionClaimValidator[], userContext: UserContext) {
+    return callNow(this.init.recipe().validateClaims, {
       userId: this.init.userId,
       recipeUserId: this.init.recipeUserId,
       tenantId: this.init.tenantId,
@@ -99,22 +159,30 @@ export class SessionContainerImpl implements SessionContainer {
       claimValidators,
       userContext,
     });
-    if (result.accessTokenPayloadUpdate !== undefined) {
-      const current = stripProtectedProps(this.payload);
-      const next = stripProtectedProps(result.accessTokenPayloadUpdate);
-      const changed = payloadDelta(current, next);
-      if (Object.keys(changed).length > 0) {
-        const storedUpdate: JSONObject = {};
-        for (const [key, value] of Object.entries(changed)) {
-          if (stored === undefined || JSON.stringify(stored[key]) === JSON.stringify(current[key])) storedUpdate[key] = value;
-        }
-        await this.replacePayload(next, storedUpdate, userContext);
+  }
+
+  private applyValidation(result: { invalidClaims: ClaimValidationError[]; accessTokenPayloadUpdate?: JSONObject }, stored: JSONObject | undefined, userContext: UserContext): MaybePromise<void> {
+    if (result.accessTokenPayloadUpdate !== undefined) return this.applyRefetched(result, stored, userContext);
+    if (result.invalidClaims.length > 0) throw SessionError.invalidClaims(withoutDuplicates(result.invalidClaims));
+  }
+
+  private async applyRefetched(result: { invalidClaims: ClaimValidationError[]; accessTokenPayloadUpdate?: JSONObject }, stored: JSONObject | undefined, userContext: UserContext): Promise<void> {
+    const current = stripProtectedProps(this.payload);
+    const next = stripProtectedProps(result.accessTokenPayloadUpdate ?? {});
+    const changed = payloadDelta(current, next);
+    if (Object.keys(changed).length > 0) {
+      const storedUpdate: JSONObject = {};
+      for (const [key, value] of Object.entries(changed)) {
+        if (stored === undefined || JSON.stringify(stored[key]) === JSON.stringify(current[key])) storedUpdate[key] = value;
       }
+      await this.replacePayload(next, storedUpdate, userContext);
     }
     if (result.invalidClaims.length > 0) throw SessionError.invalidClaims(withoutDuplicates(result.invalidClaims));
-  };
+  }
 
   private async replacePayload(newPayload: JSONObject, storedPayloadUpdate: JSONObject, userContext: UserContext): Promise<void> {
+    // The new payload is a shallow merge over the old one: while that was shared, so are its
+    // nested values, and payloadShared stays as it is.
     const result = await this.init.recipe().regenerateAccessToken({ accessToken: this.accessToken, newAccessTokenPayload: newPayload, storedPayloadUpdate, userContext });
     if (result === undefined) {
       // The access token expired meanwhile: keep the change in memory; storage was updated.
@@ -128,23 +196,26 @@ export class SessionContainerImpl implements SessionContainer {
     if (this.attached) setAccessTokenInResponse(this.init.config, this.attached.res, this.accessToken, this.frontToken(), this.attached.transferMethod);
   }
 
-  fetchAndSetClaim = async <T>(claim: SessionClaim<T>, userContext: UserContext = {}): Promise<void> => {
+  async fetchAndSetClaim<T>(claim: SessionClaim<T>, userContext: UserContext = {}): Promise<void> {
     const update = await claim.build(this.init.userId, this.init.recipeUserId, this.init.tenantId, this.payload, userContext);
     await this.mergeIntoAccessTokenPayload(update, userContext);
-  };
+  }
 
-  setClaimValue = async <T>(claim: SessionClaim<T>, value: T, userContext: UserContext = {}): Promise<void> => {
+  async setClaimValue<T>(claim: SessionClaim<T>, value: T, userContext: UserContext = {}): Promise<void> {
     await this.mergeIntoAccessTokenPayload(claim.addToPayload_internal({}, value, userContext), userContext);
-  };
+  }
 
-  getClaimValue = async <T>(claim: SessionClaim<T>, userContext: UserContext = {}): Promise<T | undefined> => claim.getValueFromPayload(this.payload, userContext);
+  /** The value from the session's own payload: an array or object value is the app's to change. */
+  async getClaimValue<T>(claim: SessionClaim<T>, userContext: UserContext = {}): Promise<T | undefined> {
+    return claim.getValueFromPayload(this.getAccessTokenPayload(), userContext);
+  }
 
-  removeClaim = async (claim: SessionClaim<unknown>, userContext: UserContext = {}): Promise<void> => {
+  async removeClaim(claim: SessionClaim<unknown>, userContext: UserContext = {}): Promise<void> {
     await this.mergeIntoAccessTokenPayload(claim.removeFromPayloadByMerge_internal({}, userContext), userContext);
-  };
+  }
 
   /** Writes the tokens that changed (all of them after create or refresh) to `res`, and keeps writing later changes there. */
-  attachToRequestResponse = (input: { req: HttpRequest; res: HttpResponse; transferMethod: TokenTransferMethod }): void => {
+  attachToRequestResponse(input: { req: HttpRequest; res: HttpResponse; transferMethod: TokenTransferMethod }, _userContext?: UserContext): void {
     this.attached = { res: input.res, transferMethod: input.transferMethod };
     const { config } = this.init;
     if (this.updated) setAccessTokenInResponse(config, input.res, this.accessToken, this.frontToken(), input.transferMethod);
@@ -152,7 +223,7 @@ export class SessionContainerImpl implements SessionContainer {
       setToken(config, input.res, "refresh", this.init.refreshToken, this.refreshTokenExpiry, input.transferMethod);
     }
     if (this.init.antiCsrfToken !== undefined && this.init.refreshToken !== undefined) setAntiCsrfTokenInResponse(input.res, this.init.antiCsrfToken);
-  };
+  }
 
   /** Sync when every `shouldRefetch` is (the built-in claims): no promise and no await per request. */
   private needsRefetch(validators: SessionClaimValidator[], payload: JSONObject, userContext: UserContext): boolean | Promise<boolean> {

@@ -7,16 +7,18 @@
  * window after a promotion, where the previous token and its other children still pass: that is
  * what two concurrent refreshes from one client look like.
  */
+import type { KeyObject } from "node:crypto";
 import { SessionError } from "../../core/errors.js";
 import { now } from "../../core/clock.js";
+import { asyncWithNow, type MaybePromise } from "../../core/maybe-promise.js";
 import { constantTimeEqual, randomId } from "../../core/crypto/random.js";
 import type { SessionRow } from "../../core/storage.js";
 import { signedOutEverywhere } from "../../core/user-events.js";
 import type { JSONObject, SessionClaim } from "./claims/types.js";
-import { validateClaims as runClaimValidation } from "./claims/validate.js";
+import { validateClaimsNow } from "./claims/validate.js";
 import { SessionContainerImpl } from "./container.js";
 import type { SessionState } from "./state.js";
-import { copyJSON, VerifiedTokenCache } from "./verified-cache.js";
+import { deepFreezeJSON, VerifiedTokenCache } from "./verified-cache.js";
 import {
   antiCsrfTokenFor,
   checkHeader,
@@ -31,6 +33,7 @@ import {
   stripProtectedProps,
   verifySignature,
   type AccessTokenPayload,
+  type ParsedAccessToken,
 } from "./tokens.js";
 import type { RecipeInterface, SessionInformation } from "./types.js";
 
@@ -89,6 +92,7 @@ export function makeDefaultFunctions(state: SessionState, self: () => RecipeInte
     row: Pick<SessionRow, "handle" | "userId" | "recipeUserId" | "tenantId">;
     accessToken: string;
     payload: JSONObject;
+    payloadShared?: boolean;
     expiry: number;
     refreshToken?: string;
     antiCsrfToken?: string;
@@ -103,11 +107,94 @@ export function makeDefaultFunctions(state: SessionState, self: () => RecipeInte
       tenantId: input.row.tenantId,
       accessToken: input.accessToken,
       accessTokenPayload: input.payload,
+      payloadShared: input.payloadShared,
       accessTokenExpiry: input.expiry,
       refreshToken: input.refreshToken,
       antiCsrfToken: input.antiCsrfToken,
       accessTokenUpdated: input.updated,
     });
+  }
+
+  type GetSessionInput = Parameters<RecipeInterface["getSession"]>[0];
+
+  /**
+   * getSession, answering at once when no I/O is needed: a cached token, or a signature checked
+   * with a key already in memory, and no database check (the common request). Anything that must
+   * wait (a key not loaded yet, `checkDatabase`, a token's first use after a refresh) returns a promise.
+   */
+  function getSessionNow(input: GetSessionInput): MaybePromise<SessionContainerImpl | undefined> {
+    const { accessToken, options } = input;
+    if (accessToken === undefined) {
+      if (options?.sessionRequired === false) return undefined;
+      throw SessionError.unauthorised("Session does not exist. Are you sending the session tokens in the request?", false);
+    }
+    const at = now();
+    // A payload from the cache is frozen and shared with other requests; the session copies it when the app asks for it.
+    const cached = verified.get(accessToken, at);
+    if (cached !== undefined) return checkSession(input, accessToken, cached, true, at);
+    const parsed = parseAccessToken(accessToken);
+    if (!parsed) {
+      if (options?.sessionRequired === false) return undefined;
+      throw SessionError.unauthorised("The access token could not be parsed", false);
+    }
+    // Everything below is a verification failure of a token shaped like ours: the client should refresh.
+    const kid = checkHeader(parsed.header, config.useDynamicAccessTokenSigningKey ? "d-" : "s-");
+    if (!kid) throw SessionError.tryRefresh("Access token header is not acceptable");
+    const key = keys.cachedVerificationKey(kid);
+    if (key !== undefined) return checkVerified(input, accessToken, parsed, key, at);
+    return keys.verificationKey(kid).then((loaded) => checkVerified(input, accessToken, parsed, loaded, at));
+  }
+
+  function checkVerified(input: GetSessionInput, accessToken: string, parsed: ParsedAccessToken, key: KeyObject | undefined, at: number) {
+    if (!key || !verifySignature(parsed, key)) throw SessionError.tryRefresh("Access token signature is not valid");
+    const { payload } = parsed;
+    if (at >= payload.exp * 1000) throw SessionError.tryRefresh("Access token has expired");
+    if (payload.iat * 1000 > at + config.clockSkewLeewayMs) throw SessionError.tryRefresh("Access token was issued in the future");
+    if (typeof payload.nbf === "number" && payload.nbf * 1000 > at + config.clockSkewLeewayMs) throw SessionError.tryRefresh("Access token is not valid yet");
+    // Tokens awaiting promotion need the database on first use anyway; only settled tokens are cached.
+    const cache = !payload.parentRefreshTokenHash1 && verified.enabled;
+    if (cache) verified.set(accessToken, deepFreezeJSON(payload), payload.exp * 1000);
+    return checkSession(input, accessToken, payload, cache, at);
+  }
+
+  /** The checks after the signature: anti-CSRF, then the database when asked for or when the token is a refresh's first. */
+  function checkSession(input: GetSessionInput, accessToken: string, payload: AccessTokenPayload, shared: boolean, at: number): MaybePromise<SessionContainerImpl> {
+    const { antiCsrfToken, options } = input;
+    const doAntiCsrfCheck = options?.antiCsrfCheck !== false;
+    if (config.antiCsrf === "VIA_TOKEN" && doAntiCsrfCheck) {
+      // A token made without anti-CSRF (header mode) cannot be used where the check applies (cookies).
+      if (typeof payload.antiCsrfToken !== "string" || antiCsrfToken === undefined || !constantTimeEqual(antiCsrfToken, payload.antiCsrfToken)) {
+        throw SessionError.tryRefresh("Anti-CSRF token is missing or wrong");
+      }
+    }
+    const identity = { handle: payload.sessionHandle, userId: payload.sub, recipeUserId: payload.rsub, tenantId: payload.tId };
+    const settled = container({ row: identity, accessToken, payload, payloadShared: shared, expiry: payload.exp * 1000, updated: false });
+    if (!payload.parentRefreshTokenHash1 && options?.checkDatabase !== true) return settled;
+    return checkInDatabase(payload, settled, at);
+  }
+
+  async function checkInDatabase(payload: AccessTokenPayload, settled: SessionContainerImpl, at: number): Promise<SessionContainerImpl> {
+    const row = await storage.sessions.get(payload.sessionHandle);
+    if (!row || isExpired(row, at)) throw SessionError.unauthorised("Session does not exist or has expired");
+    if (!payload.parentRefreshTokenHash1) return settled;
+
+    // First use of an access token issued by a refresh: commit its refresh token (protocol 1.3).
+    const own = hash2(payload.refreshTokenHash1);
+    const parentHash2 = hash2(payload.parentRefreshTokenHash1);
+    let committed = own === row.refreshHash2;
+    if (!committed && (parentHash2 === row.refreshHash2 || (inGrace(row, at) && parentHash2 === row.prevRefreshHash2))) {
+      committed = await promote(row, own, at, parentHash2 !== row.refreshHash2);
+      if (!committed) committed = (await storage.sessions.get(row.handle))?.refreshHash2 === own;
+    }
+    if (!committed) throw SessionError.tryRefresh("This access token's refresh token is no longer current");
+    const issued = await issueAccessToken({
+      row,
+      userPayload: row.accessTokenPayload as JSONObject,
+      refreshTokenHash1: payload.refreshTokenHash1,
+      parentRefreshTokenHash1: null,
+      antiCsrfToken: payload.antiCsrfToken,
+    });
+    return container({ row, accessToken: issued.token, payload: issued.payload, expiry: issued.expiry, updated: true });
   }
 
   return {
@@ -142,71 +229,11 @@ export function makeDefaultFunctions(state: SessionState, self: () => RecipeInte
 
     getGlobalClaimValidators: ({ claimValidatorsAddedByOtherRecipes }) => claimValidatorsAddedByOtherRecipes,
 
-    async getSession({ accessToken, antiCsrfToken, options }) {
-      if (accessToken === undefined) {
-        if (options?.sessionRequired === false) return undefined;
-        throw SessionError.unauthorised("Session does not exist. Are you sending the session tokens in the request?", false);
-      }
-      const at = now();
-      const cached = verified.get(accessToken, at);
-      let payload: AccessTokenPayload;
-      if (cached !== undefined) {
-        payload = copyJSON(cached);
-      } else {
-        const parsed = parseAccessToken(accessToken);
-        if (!parsed) {
-          if (options?.sessionRequired === false) return undefined;
-          throw SessionError.unauthorised("The access token could not be parsed", false);
-        }
-        // Everything below is a verification failure of a token shaped like ours: the client should refresh.
-        const kid = checkHeader(parsed.header, config.useDynamicAccessTokenSigningKey ? "d-" : "s-");
-        if (!kid) throw SessionError.tryRefresh("Access token header is not acceptable");
-        const key = keys.cachedVerificationKey(kid) ?? (await keys.verificationKey(kid));
-        if (!key || !verifySignature(parsed, key)) throw SessionError.tryRefresh("Access token signature is not valid");
-        payload = parsed.payload;
-        if (at >= payload.exp * 1000) throw SessionError.tryRefresh("Access token has expired");
-        if (payload.iat * 1000 > at + config.clockSkewLeewayMs) throw SessionError.tryRefresh("Access token was issued in the future");
-        if (typeof payload.nbf === "number" && payload.nbf * 1000 > at + config.clockSkewLeewayMs) throw SessionError.tryRefresh("Access token is not valid yet");
-        // Tokens awaiting promotion need the database on first use anyway; only settled tokens are cached.
-        if (!payload.parentRefreshTokenHash1 && verified.enabled) verified.set(accessToken, copyJSON(payload), payload.exp * 1000);
-      }
-      const doAntiCsrfCheck = options?.antiCsrfCheck !== false;
-      if (config.antiCsrf === "VIA_TOKEN" && doAntiCsrfCheck) {
-        // A token made without anti-CSRF (header mode) cannot be used where the check applies (cookies).
-        if (typeof payload.antiCsrfToken !== "string" || antiCsrfToken === undefined || !constantTimeEqual(antiCsrfToken, payload.antiCsrfToken)) {
-          throw SessionError.tryRefresh("Anti-CSRF token is missing or wrong");
-        }
-      }
-      const identity = { handle: payload.sessionHandle, userId: payload.sub, recipeUserId: payload.rsub, tenantId: payload.tId };
-      if (!payload.parentRefreshTokenHash1 && options?.checkDatabase !== true) {
-        return container({ row: identity, accessToken, payload, expiry: payload.exp * 1000, updated: false });
-      }
-      const row = await storage.sessions.get(payload.sessionHandle);
-      if (!row || isExpired(row, at)) throw SessionError.unauthorised("Session does not exist or has expired");
-      if (!payload.parentRefreshTokenHash1) return container({ row: identity, accessToken, payload, expiry: payload.exp * 1000, updated: false });
+    getSession: asyncWithNow(getSessionNow),
 
-      // First use of an access token issued by a refresh: commit its refresh token (protocol 1.3).
-      const own = hash2(payload.refreshTokenHash1);
-      const parentHash2 = hash2(payload.parentRefreshTokenHash1);
-      let committed = own === row.refreshHash2;
-      if (!committed && (parentHash2 === row.refreshHash2 || (inGrace(row, at) && parentHash2 === row.prevRefreshHash2))) {
-        committed = await promote(row, own, at, parentHash2 !== row.refreshHash2);
-        if (!committed) committed = (await storage.sessions.get(row.handle))?.refreshHash2 === own;
-      }
-      if (!committed) throw SessionError.tryRefresh("This access token's refresh token is no longer current");
-      const issued = await issueAccessToken({
-        row,
-        userPayload: row.accessTokenPayload as JSONObject,
-        refreshTokenHash1: payload.refreshTokenHash1,
-        parentRefreshTokenHash1: null,
-        antiCsrfToken: payload.antiCsrfToken,
-      });
-      return container({ row, accessToken: issued.token, payload: issued.payload, expiry: issued.expiry, updated: true });
-    },
-
-    async validateClaims({ userId, recipeUserId, tenantId, accessTokenPayload, claimValidators, userContext }) {
-      return runClaimValidation({ payload: accessTokenPayload, validators: claimValidators, userId, recipeUserId, tenantId, userContext });
-    },
+    validateClaims: asyncWithNow(({ userId, recipeUserId, tenantId, accessTokenPayload, claimValidators, userContext }) =>
+      validateClaimsNow({ payload: accessTokenPayload, validators: claimValidators, userId, recipeUserId, tenantId, userContext }),
+    ),
 
     async refreshSession({ refreshToken, antiCsrfToken, disableAntiCsrf }) {
       const macKey = await keys.macKey();

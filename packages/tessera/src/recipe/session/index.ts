@@ -10,6 +10,7 @@
 import { SessionError } from "../../core/errors.js";
 import { toNeutral } from "../../core/http.js";
 import { getInstance } from "../../core/instance.js";
+import { callNow, type MaybePromise } from "../../core/maybe-promise.js";
 import type { RecipeFactory } from "../../core/recipe.js";
 import type { JSONObject, SessionClaim, SessionClaimValidator, UserContext } from "./claims/types.js";
 import { getSessionRecipe, sessionRecipeFactory } from "./recipe.js";
@@ -89,7 +90,7 @@ export async function getSessionWithoutRequestResponse(
   if (options?.antiCsrfCheck !== false && recipe.state.config.antiCsrf === "VIA_CUSTOM_HEADER") {
     throw new globalThis.Error("getSessionWithoutRequestResponse cannot check a custom anti-CSRF header: pass { antiCsrfCheck: false } and check it yourself");
   }
-  const session = await recipe.recipeImplementation.getSession({ accessToken, antiCsrfToken, options, userContext });
+  const session = await callNow(recipe.recipeImplementation.getSession, { accessToken, antiCsrfToken, options, userContext });
   if (!session) return undefined;
   await assertRequiredClaims(recipe.context, session, options, userContext);
   return session;
@@ -185,11 +186,13 @@ export async function validateClaimsForSessionHandle(
 /**
  * The framework adapters' entry point for `verifySession(options)`: OPTIONS passes with no session,
  * a POST to the refresh path refreshes, anything else verifies. Apps use the adapter's verifySession.
+ * While the API's verifySession is not overridden, a verify that needs no I/O answers with the
+ * session itself, not a promise, and its errors are thrown: `await` it, or handle both.
  */
-export async function verifySessionInRequest(req: unknown, res: unknown, options: VerifySessionOptions | undefined, userContext: UserContext): Promise<SessionContainer | undefined> {
+export function verifySessionInRequest(req: unknown, res: unknown, options: VerifySessionOptions | undefined, userContext: UserContext): MaybePromise<SessionContainer | undefined> {
   const recipe = getSessionRecipe();
   const pair = neutral(req, res);
-  return recipe.apiImplementation.verifySession({
+  return callNow(recipe.apiImplementation.verifySession, {
     verifySessionOptions: options,
     options: { config: recipe.state.config, recipeImplementation: recipe.recipeImplementation, req: pair.req, res: pair.res },
     userContext,

@@ -6,7 +6,9 @@
 import { ConfigError, SessionError, TesseraError } from "../../core/errors.js";
 import type { HttpRequest, HttpResponse } from "../../core/http.js";
 import type { JSONObject, UserContext } from "./claims/types.js";
-import { isPromiseLike, resolveValidators } from "./claims/validate.js";
+import { andThen, callNow, type MaybePromise } from "../../core/maybe-promise.js";
+import { resolveValidators } from "./claims/validate.js";
+import { SessionContainerImpl } from "./container.js";
 import type { SessionState } from "./state.js";
 import { hasSessionStructure } from "./tokens.js";
 import {
@@ -35,14 +37,33 @@ function isOurs(token: string): boolean {
   }
 }
 
-/** verifySession / getSession: verify the token, run the claim validators, attach updates to the response. */
-export async function getSessionFromRequest(
+// A route's options with the anti-CSRF decision filled in, made once per route and decision (not
+// per request: the options object is the route's own, made once by its verifySession(options)).
+// Frozen, since every request of the route shares it.
+const withDecision = new WeakMap<VerifySessionOptions, [VerifySessionOptions, VerifySessionOptions]>();
+const NO_OPTIONS: [VerifySessionOptions, VerifySessionOptions] = [Object.freeze({ antiCsrfCheck: false }), Object.freeze({ antiCsrfCheck: true })];
+
+function withAntiCsrfCheck(options: VerifySessionOptions | undefined, antiCsrfCheck: boolean): VerifySessionOptions {
+  if (options === undefined) return NO_OPTIONS[antiCsrfCheck ? 1 : 0];
+  let pair = withDecision.get(options);
+  if (pair === undefined) {
+    pair = [Object.freeze({ ...options, antiCsrfCheck: false }), Object.freeze({ ...options, antiCsrfCheck: true })];
+    withDecision.set(options, pair);
+  }
+  return pair[antiCsrfCheck ? 1 : 0];
+}
+
+/**
+ * verifySession / getSession: verify the token, run the claim validators, attach updates to the
+ * response. Returns the session itself when nothing had to be waited for (see core/maybe-promise.ts).
+ */
+export function getSessionFromRequest(
   { state, recipe }: RequestContext,
   req: HttpRequest,
   res: HttpResponse,
   options: VerifySessionOptions | undefined,
   userContext: UserContext,
-): Promise<SessionContainer | undefined> {
+): MaybePromise<SessionContainer | undefined> {
   const { config } = state;
   if (req.getCookieValues(LEGACY_ID_REFRESH_COOKIE).length > 0) throw SessionError.tryRefresh("Legacy session cookie found; refresh to migrate");
   const allowed = config.getTokenTransferMethod({ req, forCreateNewSession: false, userContext });
@@ -66,27 +87,27 @@ export async function getSessionFromRequest(
   if (accessToken !== undefined && doAntiCsrfCheck && config.antiCsrf === "VIA_CUSTOM_HEADER" && !hasCustomHeader(req)) {
     throw SessionError.tryRefresh("anti-csrf check failed: the request has no rid header");
   }
-  const session = await recipe.getSession({
+  const found = callNow(recipe.getSession, {
     accessToken,
     antiCsrfToken: getAntiCsrfTokenFromRequest(req),
-    options: { ...options, antiCsrfCheck: doAntiCsrfCheck },
+    options: withAntiCsrfCheck(options, doAntiCsrfCheck),
     userContext,
   });
-  if (session === undefined || transferMethod === undefined) return undefined;
-
-  // Attached before the claims run, so a value they refetch reaches the client even when a claim then fails.
-  session.attachToRequestResponse({ req, res, transferMethod }, userContext);
-  await assertRequiredClaims({ state, recipe }, session, options, userContext);
-  return session;
+  return andThen(found, (session) => {
+    if (session === undefined || transferMethod === undefined) return undefined;
+    // Attached before the claims run, so a value they refetch reaches the client even when a claim then fails.
+    session.attachToRequestResponse({ req, res, transferMethod }, userContext);
+    return andThen(assertRequiredClaims({ state, recipe }, session, options, userContext), () => session);
+  });
 }
 
 /** The global validators (recipes' plus the app's override), replaced by the route's override if any, asserted on the session (protocol 2.4). */
-export async function assertRequiredClaims(
+export function assertRequiredClaims(
   { state, recipe }: RequestContext,
   session: SessionContainer,
   options: VerifySessionOptions | undefined,
   userContext: UserContext,
-): Promise<void> {
+): MaybePromise<void> {
   const global = recipe.getGlobalClaimValidators({
     userId: session.getUserId(),
     recipeUserId: session.getRecipeUserId(),
@@ -94,10 +115,9 @@ export async function assertRequiredClaims(
     claimValidatorsAddedByOtherRecipes: [...state.claimValidatorsAddedByOtherRecipes],
     userContext,
   });
-  // Awaited only when they are promises: the default list and most overrides are synchronous.
-  const globalValidators = isPromiseLike(global) ? await global : global;
-  const validators = resolveValidators(globalValidators, options?.overrideGlobalClaimValidators, session, userContext);
-  await session.assertClaims(isPromiseLike(validators) ? await validators : validators, userContext);
+  // Waited for only when they are promises: the default list and most overrides are synchronous.
+  const validators = andThen(global, (list) => resolveValidators(list, options?.overrideGlobalClaimValidators, session, userContext));
+  return andThen(validators, (list) => (session instanceof SessionContainerImpl ? session.assertClaimsNow(list, userContext) : session.assertClaims(list, userContext)));
 }
 
 /** POST {apiBasePath}/session/refresh (protocol 1.8). */

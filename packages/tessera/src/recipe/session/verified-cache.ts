@@ -5,9 +5,9 @@
  * token until it expires, so a hit skips the signature check and the decoding. Safe because the
  * key is the whole token: any other byte sequence, tampered or not, is a miss and is verified in
  * full. An entry is never used at or after the token's `exp`, the map holds at most `maxEntries`
- * (oldest evicted first). The caller stores a private copy of the payload and hands each hit its
- * own copy ({@link copyJSON}), so an app that changes a payload object cannot change what the next
- * request sees. Everything checked per request (anti-CSRF, claims, the database with
+ * (oldest evicted first). The caller stores the payload deep-frozen ({@link deepFreezeJSON}) and
+ * shares it between hits; a session copies it ({@link copyJSON}) when the app first asks for it, so
+ * an app that changes a payload object cannot change what the next request sees. Everything checked per request (anti-CSRF, claims, the database with
  * `checkDatabase`) still runs on a hit.
  */
 export class VerifiedTokenCache<T> {
@@ -73,4 +73,11 @@ export function copyJSON<V>(value: V): V {
     else out[key] = inner;
   }
   return out as V;
+}
+
+/** Freezes a JSON value and everything in it; returns it. */
+export function deepFreezeJSON<V>(value: V): V {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
+  for (const inner of Object.values(value)) deepFreezeJSON(inner);
+  return Object.freeze(value);
 }

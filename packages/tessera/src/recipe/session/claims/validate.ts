@@ -1,5 +1,7 @@
+import { isPromiseLike, type MaybePromise } from "../../../core/maybe-promise.js";
 import type {
   ClaimValidationError,
+  ClaimValidationResult,
   JSONObject,
   SessionClaimValidator,
   UserContext,
@@ -50,30 +52,63 @@ export interface ValidateClaimsResult {
  * ```
  */
 export async function validateClaims(input: ValidateClaimsInput): Promise<ValidateClaimsResult> {
-  const { payload, validators, userId, recipeUserId } = input;
-  const userContext = input.userContext ?? {};
-  const tenantId = input.tenantId ?? (typeof payload.tId === "string" ? payload.tId : "public");
+  return validateClaimsNow(input);
+}
 
-  let current = payload;
-  for (const validator of validators) {
+/**
+ * {@link validateClaims}, answering without a promise when nothing needs refetching and every
+ * validator is synchronous (the built-in claims): what the verify path calls on every request.
+ */
+export function validateClaimsNow(input: ValidateClaimsInput): MaybePromise<ValidateClaimsResult> {
+  const { payload, validators } = input;
+  const userContext = input.userContext ?? {};
+  for (let i = 0; i < validators.length; i++) {
+    const validator = validators[i] as SessionClaimValidator;
     if (validator.claim === undefined) continue;
-    // Validators are mostly synchronous: await only what is a promise (each await is a turn of the event loop's microtask queue).
-    const refetch = validator.shouldRefetch(current, userContext);
-    if (!(isPromiseLike(refetch) ? await refetch : refetch)) continue;
+    // Validators are mostly synchronous: wait only for what is a promise.
+    const refetch = validator.shouldRefetch(payload, userContext);
+    if (isPromiseLike(refetch) || refetch) return refetchFrom(input, userContext, i, refetch);
+  }
+  return runValidators(payload, payload, validators, userContext, 0, []);
+}
+
+/** The first pass from validator `start` on (whose `shouldRefetch` answered `first`): fetch what is stale, then validate. */
+async function refetchFrom(input: ValidateClaimsInput, userContext: UserContext, start: number, first: boolean | PromiseLike<boolean>): Promise<ValidateClaimsResult> {
+  const { payload, validators, userId, recipeUserId } = input;
+  const tenantId = input.tenantId ?? (typeof payload.tId === "string" ? payload.tId : "public");
+  let current = payload;
+  for (let i = start; i < validators.length; i++) {
+    const validator = validators[i] as SessionClaimValidator;
     const { claim } = validator;
+    if (claim === undefined) continue;
+    const refetch = i === start ? first : validator.shouldRefetch(current, userContext);
+    if (!(isPromiseLike(refetch) ? await refetch : refetch)) continue;
     const value: unknown = await claim.fetchValue(userId, recipeUserId, tenantId, current, userContext);
     if (value !== undefined) current = claim.addToPayload_internal(current, value, userContext);
   }
+  return runValidators(payload, current, validators, userContext, 0, []);
+}
 
-  const invalidClaims: ClaimValidationError[] = [];
-  for (const validator of validators) {
+/** The second pass from validator `start` on: every validator against `current`, no short-circuit, so the caller can report all failures at once. */
+function runValidators(
+  payload: JSONObject,
+  current: JSONObject,
+  validators: readonly SessionClaimValidator[],
+  userContext: UserContext,
+  start: number,
+  invalidClaims: ClaimValidationError[],
+): MaybePromise<ValidateClaimsResult> {
+  for (let i = start; i < validators.length; i++) {
+    const validator = validators[i] as SessionClaimValidator;
     const returned = validator.validate(current, userContext);
-    const result = isPromiseLike(returned) ? await returned : returned;
-    if (result.isValid) continue;
-    const { id } = validator;
-    invalidClaims.push(result.reason === undefined ? { id } : { id, reason: result.reason });
+    if (isPromiseLike(returned)) {
+      return Promise.resolve(returned).then((result) => {
+        record(invalidClaims, validator.id, result);
+        return runValidators(payload, current, validators, userContext, i + 1, invalidClaims);
+      });
+    }
+    record(invalidClaims, validator.id, returned);
   }
-
   // Nothing refetched (the common case): unchanged, without serialising anything. Otherwise compare
   // serialised forms: a refetch that wrote back the same value and time is no change.
   return current === payload || JSON.stringify(current) === JSON.stringify(payload)
@@ -81,10 +116,11 @@ export async function validateClaims(input: ValidateClaimsInput): Promise<Valida
     : { invalidClaims, accessTokenPayloadUpdate: current };
 }
 
-/** True for a promise or any other thenable (what `await` would wait for). */
-export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
+function record(invalidClaims: ClaimValidationError[], id: string, result: ClaimValidationResult): void {
+  if (!result.isValid) invalidClaims.push(result.reason === undefined ? { id } : { id, reason: result.reason });
 }
+
+export { isPromiseLike };
 
 /** A per-route replacement of the global validator list, as `overrideGlobalClaimValidators` takes it. */
 export type OverrideGlobalClaimValidators<S> = (
