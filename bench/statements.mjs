@@ -1,6 +1,8 @@
 // Database statements per operation, counted by wrapping the SQL driver of tessera's SQLite
 // storage in this process: every call to run/get/all (and every explicit transaction) is
 // attributed to the one HTTP request in flight. A figure that does not depend on the machine.
+// A statement is a read when it is a SELECT, whichever call ran it: an UPDATE … RETURNING read
+// through get/all still writes.
 //   node bench/statements.mjs [--json <out>]
 import { rmSync, writeFileSync } from "node:fs";
 import { importDist } from "./lib/dist.mjs";
@@ -38,6 +40,7 @@ const server = await new Promise((resolve) => { const s = app.listen(0, "127.0.0
 const base = `http://127.0.0.1:${server.address().port}`;
 
 const results = {};
+const isRead = (entry) => /^\s*SELECT\b/i.test(entry.sql);
 async function measure(name, request) {
   log = [];
   const response = await request();
@@ -46,9 +49,10 @@ async function measure(name, request) {
   results[name] = {
     status: response.status,
     statements: statements.length,
-    reads: statements.filter((e) => e.kind !== "run").length,
-    writes: statements.filter((e) => e.kind === "run").length,
+    reads: statements.filter(isRead).length,
+    writes: statements.filter((e) => !isRead(e)).length,
     transactions: entries.filter((e) => e.kind === "transaction").length,
+    inTransaction: statements.filter((e) => e.inTx).length,
     sql: statements.map((e) => `${e.inTx ? "[tx] " : ""}${e.sql}`),
   };
   return response;
@@ -83,7 +87,9 @@ const promoted = await measure("first verify after a refresh (commits the new re
 const settled = promoted.headers.get("st-access-token");
 await measure("verify with the token issued at that commit", () => get("/protected", settled));
 await measure("verify reusing the refresh's own token (client ignored the update)", () => get("/protected", afterRefresh));
-await measure("refresh, next one", () => fetch(`${base}/auth/session/refresh`, { method: "POST", headers: { authorization: `Bearer ${refresh}` } }));
+const r2 = await measure("refresh, next one", () => fetch(`${base}/auth/session/refresh`, { method: "POST", headers: { authorization: `Bearer ${refresh}` } }));
+// Its refresh token is a child nobody used yet: refreshing with it promotes it (the read path).
+await measure("refresh with a child not committed yet (promotes it)", () => fetch(`${base}/auth/session/refresh`, { method: "POST", headers: { authorization: `Bearer ${r2.headers.get("st-refresh-token")}` } }));
 
 server.close();
 await tessera.reset();

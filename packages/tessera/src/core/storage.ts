@@ -54,11 +54,30 @@ export interface RefreshUpdate {
   expiresAt: number;
 }
 
+/** The expiry rules a store applies itself in {@link SessionStore.updateRefreshIfLive}. Integer milliseconds. */
+export interface SessionExpiryRule {
+  /** The moment judged: a session whose `expiresAt` is at or before it has expired. */
+  nowMs: number;
+  /**
+   * The absolute lifetime, when one is configured: a session whose `createdAt + maxLifetimeMs` is at
+   * or before `nowMs` has expired too, and a new `expiresAt` is capped at `createdAt + maxLifetimeMs`.
+   */
+  maxLifetimeMs: number | undefined;
+}
+
 export interface SessionStore {
   create(row: SessionRow): Promise<void>;
   get(handle: string): Promise<SessionRow | null>;
   /** Compare-and-set on the committed refresh hash: applies only while it still equals `expectedRefreshHash2`. */
   updateRefresh(handle: string, expectedRefreshHash2: string, update: RefreshUpdate): Promise<boolean>;
+  /**
+   * {@link updateRefresh} without the read before it, in one statement: applies `update` only while
+   * the committed hash still equals `expectedRefreshHash2` and the session has not expired by either
+   * rule of `expiry`, storing `min(update.expiresAt, createdAt + expiry.maxLifetimeMs)` as the new
+   * expiry. Returns the row as it is after the update, or null when nothing was changed (unknown
+   * handle, another hash, expired). Of racing calls that set different hashes exactly one applies.
+   */
+  updateRefreshIfLive(handle: string, expectedRefreshHash2: string, update: RefreshUpdate, expiry: SessionExpiryRule): Promise<SessionRow | null>;
   updatePayload(handle: string, accessTokenPayload: Record<string, unknown>): Promise<boolean>;
   updateData(handle: string, sessionData: Record<string, unknown>): Promise<boolean>;
   /** Deletes the given sessions; returns the handles that existed. */

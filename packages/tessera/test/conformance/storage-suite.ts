@@ -17,7 +17,8 @@ import { createSqlStorage } from "../../src/storage/sql/storage.js";
 const NOW = 1_700_000_000_000;
 const INJECTIONS = ["'); DROP TABLE sessions;--", "%27%3B--", "' OR '1'='1", '"; DELETE FROM signing_keys; --'];
 
-function sessionRow(overrides: Partial<SessionRow> = {}): SessionRow {
+/** A new session row (committed hash `hash-a`, expiring a minute after NOW); the session store suites share it. */
+export function sessionRow(overrides: Partial<SessionRow> = {}): SessionRow {
   return {
     handle: randomUUID(),
     userId: "user-1",

@@ -103,7 +103,7 @@ describe("openSqliteStorage", () => {
     expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
   });
 
-  it("lets exactly one of two connections to one file win a compare-and-set", async () => {
+  it("lets exactly one of two connections to one file win a compare-and-set, with or without the expiry check", async () => {
     const path = newPath();
     const left = track(openSqliteStorage(path));
     const right = track(openSqliteStorage(path));
@@ -114,6 +114,14 @@ describe("openSqliteStorage", () => {
       right.sessions.updateRefresh("shared", "hash-a", update("right")),
     ]);
     expect(results.filter(Boolean)).toHaveLength(1);
+    const live = { nowMs: 1, maxLifetimeMs: undefined };
+    const settled = await Promise.all([
+      left.sessions.updateRefreshIfLive("shared", "left", update("left-2"), live),
+      right.sessions.updateRefreshIfLive("shared", "left", update("right-2"), live),
+      left.sessions.updateRefreshIfLive("shared", "right", update("left-3"), live),
+      right.sessions.updateRefreshIfLive("shared", "right", update("right-3"), live),
+    ]);
+    expect(settled.filter((row) => row !== null)).toHaveLength(1);
   });
 
   it("sets WAL journal mode, normal sync, a busy timeout and foreign keys on a file", async () => {

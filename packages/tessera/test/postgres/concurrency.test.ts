@@ -82,6 +82,24 @@ if (await postgresAvailable()) {
       }
     });
 
+    it("lets exactly one of four one-statement refreshes win, round after round", async () => {
+      for (let round = 0; round < ROUNDS; round++) {
+        const handle = `live-${round}`;
+        await a.sessions.create(session(handle));
+        const results = await race((storage, contender) =>
+          storage.sessions.updateRefreshIfLive(
+            handle,
+            "hash-0",
+            { refreshHash2: `hash-${contender + 1}`, prevRefreshHash2: "hash-0", promotedAt: NOW, expiresAt: NOW + 1 },
+            { nowMs: NOW, maxLifetimeMs: 120_000 },
+          ),
+        );
+        const winners = results.filter((row) => row !== null);
+        expect(winners).toHaveLength(1);
+        expect((await b.sessions.get(handle))?.refreshHash2).toBe(winners[0]?.refreshHash2);
+      }
+    });
+
     it("lets exactly one of four uses of one TOTP step succeed, round after round", async () => {
       for (let round = 0; round < ROUNDS; round++) {
         const userId = `totp-${round}`;

@@ -64,16 +64,25 @@ describe("inactivity limit (refreshTokenValidity)", () => {
   });
 });
 
+/**
+ * Signs in, then refreshes and uses the new access token every 25 min while that stays inside the
+ * 12 h limit. Using it commits the new refresh token, so the client ends holding the committed one.
+ */
+async function keepAliveNearTheLimit() {
+  const start = app.clock.now();
+  const c = app.client("cookie");
+  const handle = await signIn(c);
+  while (app.clock.now() + 25 * MINUTE < start + 12 * HOUR) {
+    app.clock.advance(25 * MINUTE);
+    expect((await c.refresh()).status).toBe(200);
+    expect((await c.request("GET", "/verify")).status).toBe(200);
+  }
+  return { start, c, handle };
+}
+
 describe("absolute lifetime (sessionMaxLifetime)", () => {
   it("keeps a session refreshed every 25 min alive until 12 h, then answers 401 unauthorised with clearing and removes the row", async () => {
-    const start = app.clock.now();
-    const c = app.client("cookie");
-    const handle = await signIn(c);
-    while (app.clock.now() + 25 * MINUTE < start + 12 * HOUR) {
-      app.clock.advance(25 * MINUTE);
-      expect((await c.refresh()).status).toBe(200);
-      expect((await c.request("GET", "/verify")).status).toBe(200);
-    }
+    const { start, c, handle } = await keepAliveNearTheLimit();
     app.clock.set(start + 12 * HOUR - 1000);
     expect((await c.refresh()).status).toBe(200);
     app.clock.set(start + 12 * HOUR + 1000);
@@ -81,6 +90,16 @@ describe("absolute lifetime (sessionMaxLifetime)", () => {
     expect(res).toMatchObject({ status: 401, body: { message: "unauthorised" } });
     expect(clearingOf(res.headers)).toEqual(CLEARED_EVERYWHERE);
     expect(await sessionRow(handle)).toBeNull();
+  });
+
+  it("caps a refresh with the committed token at the absolute limit too, in the cookie and the stored row", async () => {
+    const { start, c, handle } = await keepAliveNearTheLimit();
+    app.clock.advance(10 * MINUTE);
+    expect(app.clock.now()).toBe(start + 12 * HOUR - 10 * MINUTE);
+    const res = await c.refresh();
+    expect(res.status).toBe(200);
+    expect(cookieIn(res.headers, "sRefreshToken")!.expires).toBe(new Date(start + 12 * HOUR).toUTCString());
+    expect((await sessionRow(handle))?.expiresAt).toBe(start + 12 * HOUR);
   });
 
   it("never lets the refresh cookie outlive the absolute limit", async () => {

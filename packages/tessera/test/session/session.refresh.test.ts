@@ -1,5 +1,6 @@
 /** The refresh endpoint and token rotation (protocol 1.3, 1.8). */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { getSessionRecipe } from "../../src/recipe/session/recipe.js";
 import { accessTokenOf, CLEARED_EVERYWHERE, clearingOf, DAY_MS, decodeFrontToken, decodeJwt, EPOCH, fork, parseSetCookies, REFRESH_PATH, refreshTokenOf, send, sessionRow, sharedApp, sha256, signIn } from "./helpers.js";
 
 describe("refreshing a session", () => {
@@ -99,6 +100,23 @@ describe("refreshing a session", () => {
     expect(await before.request("GET", "/verify")).toMatchObject({ status: 200, body: { handle } });
     expect((await before.refresh()).status).toBe(200);
     expect(await before.request("GET", "/verify")).toMatchObject({ status: 200, body: { handle } });
+  });
+
+  it("refreshes with the committed token in one storage call, and reads the session first only for a token that needs more", async () => {
+    const c = app.client("header");
+    await signIn(c);
+    const sessions = getSessionRecipe().state.storage.sessions;
+    const spies = [vi.spyOn(sessions, "updateRefreshIfLive"), vi.spyOn(sessions, "get"), vi.spyOn(sessions, "updateRefresh")];
+    const calls = () => spies.map((spy) => spy.mock.calls.length);
+    try {
+      expect((await c.refresh()).status).toBe(200);
+      expect(calls()).toEqual([1, 0, 0]);
+      // The client now holds the child, not committed yet: the one statement changes nothing and the read path promotes it.
+      expect((await c.refresh()).status).toBe(200);
+      expect(calls()).toEqual([2, 1, 1]);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
   });
 
   it("keeps the handle, the user and the payload across many refreshes", async () => {

@@ -12,7 +12,7 @@ import { SessionError } from "../../core/errors.js";
 import { now } from "../../core/clock.js";
 import { asyncWithNow, type MaybePromise } from "../../core/maybe-promise.js";
 import { constantTimeEqual, randomId } from "../../core/crypto/random.js";
-import type { SessionRow } from "../../core/storage.js";
+import type { RefreshUpdate, SessionRow } from "../../core/storage.js";
 import { signedOutEverywhere } from "../../core/user-events.js";
 import type { JSONObject, SessionClaim } from "./claims/types.js";
 import { validateClaimsNow } from "./claims/validate.js";
@@ -51,6 +51,12 @@ export function makeDefaultFunctions(state: SessionState, self: () => RecipeInte
     const sliding = at + config.refreshTokenValidityMs;
     return config.sessionMaxLifetimeMs === undefined ? sliding : Math.min(sliding, row.createdAt + config.sessionMaxLifetimeMs);
   };
+
+  // The store applies isExpired and nextExpiry itself in updateRefreshIfLive, on integer ms (PostgreSQL
+  // binds them as BIGINT). Durations given in fractional seconds that are not whole milliseconds
+  // (1.1 s is 1100.0000000000002 ms) keep to the read path, which computes both here as before.
+  const refreshInOneStatement =
+    Number.isSafeInteger(config.refreshTokenValidityMs) && (config.sessionMaxLifetimeMs === undefined || Number.isSafeInteger(config.sessionMaxLifetimeMs));
 
   async function issueAccessToken(input: {
     row: Pick<SessionRow, "handle" | "userId" | "recipeUserId" | "tenantId">;
@@ -246,6 +252,33 @@ export function makeDefaultFunctions(state: SessionState, self: () => RecipeInte
       const h1 = hash1(refreshToken);
       const own = hash2(h1);
       const parentHash2 = parsed.parentRefreshTokenHash1 ? hash2(parsed.parentRefreshTokenHash1) : undefined;
+      // Refreshing with the committed token: its lineage moved on, so the grace for the previous one ends here.
+      const settled = (expiresAt: number): RefreshUpdate => ({ refreshHash2: own, prevRefreshHash2: null, promotedAt: null, expiresAt });
+      async function issueChild(row: SessionRow, at: number) {
+        const child = makeRefreshToken(macKey, row.handle, h1);
+        const childAntiCsrf = antiCsrfExpected ? antiCsrfTokenFor(macKey, child) : null;
+        const issued = await issueAccessToken({
+          row,
+          userPayload: row.accessTokenPayload as JSONObject,
+          refreshTokenHash1: hash1(child),
+          parentRefreshTokenHash1: h1,
+          antiCsrfToken: childAntiCsrf,
+        });
+        const result = container({ row, accessToken: issued.token, payload: issued.payload, expiry: issued.expiry, refreshToken: child, antiCsrfToken: childAntiCsrf ?? undefined, updated: true });
+        result.refreshTokenExpiry = nextExpiry(row, at);
+        return result;
+      }
+      if (refreshInOneStatement) {
+        // The common case, the committed token presented again, in one statement that checks and
+        // writes. When it changes nothing (a child to promote, the grace window, theft, expiry, an
+        // unknown session, a concurrent change), the read below finds out which and acts on it.
+        const at = now();
+        const row = await storage.sessions.updateRefreshIfLive(parsed.sessionHandle, own, settled(at + config.refreshTokenValidityMs), {
+          nowMs: at,
+          maxLifetimeMs: config.sessionMaxLifetimeMs,
+        });
+        if (row) return issueChild(row, at);
+      }
       for (let attempt = 0; attempt < 3; attempt++) {
         const at = now();
         const row = await storage.sessions.get(parsed.sessionHandle);
@@ -255,8 +288,7 @@ export function makeDefaultFunctions(state: SessionState, self: () => RecipeInte
         }
         let applied: boolean;
         if (own === row.refreshHash2) {
-          // The committed token: its lineage moved on, so the grace for the previous one ends here.
-          applied = await storage.sessions.updateRefresh(row.handle, row.refreshHash2, { refreshHash2: own, prevRefreshHash2: null, promotedAt: null, expiresAt: nextExpiry(row, at) });
+          applied = await storage.sessions.updateRefresh(row.handle, row.refreshHash2, settled(nextExpiry(row, at)));
         } else if (parentHash2 === row.refreshHash2) {
           applied = await promote(row, own, at, false);
         } else if (inGrace(row, at) && parentHash2 !== undefined && parentHash2 === row.prevRefreshHash2) {
@@ -273,18 +305,7 @@ export function makeDefaultFunctions(state: SessionState, self: () => RecipeInte
           throw new SessionError({ type: "TOKEN_THEFT_DETECTED", sessionHandle: row.handle, userId: row.userId, recipeUserId: row.recipeUserId }, "token theft detected");
         }
         if (!applied) continue;
-        const child = makeRefreshToken(macKey, row.handle, h1);
-        const childAntiCsrf = antiCsrfExpected ? antiCsrfTokenFor(macKey, child) : null;
-        const issued = await issueAccessToken({
-          row,
-          userPayload: row.accessTokenPayload as JSONObject,
-          refreshTokenHash1: hash1(child),
-          parentRefreshTokenHash1: h1,
-          antiCsrfToken: childAntiCsrf,
-        });
-        const result = container({ row, accessToken: issued.token, payload: issued.payload, expiry: issued.expiry, refreshToken: child, antiCsrfToken: childAntiCsrf ?? undefined, updated: true });
-        result.refreshTokenExpiry = nextExpiry(row, at);
-        return result;
+        return issueChild(row, at);
       }
       throw SessionError.unauthorised("The session changed while refreshing; try again", false);
     },

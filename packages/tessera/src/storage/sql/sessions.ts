@@ -1,6 +1,6 @@
 /** The session store over any {@link SqlDriver}: parameterised statements only. */
-import type { RefreshUpdate, SessionRow, SessionStore } from "../../core/storage.js";
-import { toNumber, toNumberOrNull, type SqlDriver } from "./driver.js";
+import type { RefreshUpdate, SessionExpiryRule, SessionRow, SessionStore } from "../../core/storage.js";
+import { toNumber, toNumberOrNull, type SqlDriver, type SqlParam } from "./driver.js";
 
 interface SessionRecord {
   handle: string;
@@ -19,6 +19,30 @@ interface SessionRecord {
 const COLUMNS =
   "handle, user_id, recipe_user_id, tenant_id, refresh_hash2, prev_refresh_hash2, promoted_at, " +
   "access_token_payload, session_data, created_at, expires_at";
+
+/**
+ * The refresh compare-and-set that also judges expiry and returns the row (SQLite ≥ 3.35 and
+ * PostgreSQL both have RETURNING). "Not expired" is `expires_at > now`, and with an absolute
+ * lifetime also `created_at + lifetime > now`: the session recipe's `isExpired`, negated.
+ */
+const REFRESH_IF_LIVE =
+  "UPDATE sessions SET refresh_hash2 = ?, prev_refresh_hash2 = ?, promoted_at = ?, expires_at = ? " +
+  `WHERE handle = ? AND refresh_hash2 = ? AND expires_at > ? RETURNING ${COLUMNS}`;
+/** The same with an absolute lifetime: the new expiry is the earlier of the sliding one and the cap. */
+const REFRESH_IF_LIVE_CAPPED =
+  "UPDATE sessions SET refresh_hash2 = ?, prev_refresh_hash2 = ?, promoted_at = ?, " +
+  "expires_at = CASE WHEN created_at + ? < ? THEN created_at + ? ELSE ? END " +
+  `WHERE handle = ? AND refresh_hash2 = ? AND expires_at > ? AND created_at + ? > ? RETURNING ${COLUMNS}`;
+
+function refreshIfLiveStatement(handle: string, expected: string, update: RefreshUpdate, expiry: SessionExpiryRule): [string, SqlParam[]] {
+  const set = [update.refreshHash2, update.prevRefreshHash2, update.promotedAt];
+  const lifetime = expiry.maxLifetimeMs;
+  if (lifetime === undefined) return [REFRESH_IF_LIVE, [...set, update.expiresAt, handle, expected, expiry.nowMs]];
+  return [
+    REFRESH_IF_LIVE_CAPPED,
+    [...set, lifetime, update.expiresAt, lifetime, update.expiresAt, handle, expected, expiry.nowMs, lifetime, expiry.nowMs],
+  ];
+}
 
 /**
  * Handles per DELETE statement. Each batch is padded to a power of two (repeating a handle is
@@ -94,6 +118,14 @@ export function createSqlSessionStore(driver: SqlDriver): SessionStore {
         ],
       );
       return changes === 1;
+    },
+
+    async updateRefreshIfLive(handle, expectedRefreshHash2, update, expiry) {
+      // One statement checks and writes, so no concurrent change can slip in between a read and
+      // the write; as in updateRefresh, of racing calls that change the hash only the first matches.
+      const [sql, params] = refreshIfLiveStatement(handle, expectedRefreshHash2, update, expiry);
+      const record = await driver.get<SessionRecord>(sql, params);
+      return record === undefined ? null : toRow(record);
     },
 
     async updatePayload(handle, accessTokenPayload) {
