@@ -61,12 +61,12 @@ const S = {
 };
 const rep = { authorization: `Bearer ${live.accessTokens[0]}` };
 const cases = [
-  ["bare Fastify", S.bareFastify, { path: "/" }],
+  ["bare Fastify", S.bareFastify, { path: "/protected", headers: rep }],
   ["A: Fastify, repeated token", S.aFastify, { path: "/protected", headers: rep }],
   ["B: Fastify, repeated token", S.bFastify, { path: "/protected", headers: rep }],
   ["A: Fastify, distinct, cache off", S.aFastifyNc, { path: "/protected", tokens: live.accessTokens }],
   ["B: Fastify, distinct, cache off", S.bFastifyNc, { path: "/protected", tokens: live.accessTokens }],
-  ["bare Express", S.bareExpress, { path: "/" }],
+  ["bare Express", S.bareExpress, { path: "/protected", headers: rep }],
   ["A: Express, repeated token", S.aExpress, { path: "/protected", headers: rep }],
   ["B: Express, repeated token", S.bExpress, { path: "/protected", headers: rep }],
 ];

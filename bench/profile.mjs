@@ -16,7 +16,7 @@ if (!process.env.TESSERA_BENCH_PINNED) {
 }
 const opt = (name, dflt) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
 const kind = argv[0] ?? "fastify";
-const path = opt("--path", kind.startsWith("bare") ? "/" : "/protected");
+const path = opt("--path", "/protected");
 const duration = Number(opt("--duration", 8));
 const dir = here(".data/profiles/");
 rmSync(dir, { recursive: true, force: true });

@@ -141,8 +141,9 @@ const signinBody = JSON.stringify({ formFields: [{ id: "email", value: authUsers
 const C = [];
 const add = (id, label, server, target, extra = {}) => C.push({ id, label, server, ...target, ...extra });
 add("hello.http", "Bare node:http hello-world", "bare-http", { path: "/" }, { full: true });
-add("hello.fastify", "Bare Fastify hello-world", "bare-fastify", { path: "/" });
-add("hello.express", "Bare Express hello-world", "bare-express", { path: "/" });
+// The bare routes get the request the protected ones get (one session's bearer token) and answer the same body.
+add("hello.fastify", "Bare Fastify: the seed route unguarded, same request and body", "bare-fastify", { path: "/protected", headers: bearer(live1k.accessTokens[0]) });
+add("hello.express", "Bare Express: the seed route unguarded, same request and body", "bare-express", { path: "/protected", headers: bearer(live1k.accessTokens[0]) });
 add("floor.verify", "Floor: Fastify + one RS256 verify, 1k distinct tokens", "bare-fastify", { path: "/floor/verify", tokens: live1k.accessTokens });
 add("floor.refresh", "Floor: Express + one RS256 sign + one SQLite transaction", "bare-express", { path: "/floor/refresh", method: "POST" });
 for (const [fw, srv] of [["express", "tessera-express-1k"], ["fastify", "tessera-fastify-1k"]]) {

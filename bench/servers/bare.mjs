@@ -1,5 +1,8 @@
 // Bare servers and the floors: node bench/servers/bare.mjs <http|fastify|express> <tessera db file>
 //   GET  /               hello world (the framework's ceiling)
+//   GET  /protected      the seed route with nothing guarding it: the body tessera's route answers
+//                        (a user id of the same length), so that "protected ÷ bare" prices the
+//                        guard alone; the runner sends it the same request (the same bearer token)
 //   GET  /floor/verify   one RS256 signature check of the bearer token with node:crypto, nothing else:
 //                        the floor for "one signature verification per request"
 //   POST /floor/refresh  one RS256 signature (a payload the size of tessera's) plus one SQLite write
@@ -13,6 +16,8 @@ import Database from "better-sqlite3";
 
 const [kind, keysDb] = process.argv.slice(2);
 const hello = JSON.stringify({ hello: "world" });
+// What the seed route answers in bench/lib/tessera-app.mjs, for a user id like the fixtures' ("live-" + a UUID).
+const liked = () => ({ status: "OK", message: "Comment liked", userId: "live-00000000-0000-0000-0000-000000000000" });
 
 // Verification keys of the tessera database, looked up by the token's header segment as issued.
 const keysByHeader = new Map();
@@ -90,9 +95,10 @@ if (kind === "http") {
   const Fastify = (await import("fastify")).default;
   const app = Fastify({ logger: false });
   app.get("/", async () => ({ hello: "world" }));
+  app.get("/protected", async () => liked());
   app.get("/floor/verify", async (req, reply) => {
     if (!floorVerify(req.headers.authorization)) reply.code(401);
-    return { hello: "world" };
+    return liked();
   });
   app.post("/floor/refresh", async (_req, reply) => {
     reply.header("st-access-token", floorRefresh());
@@ -106,7 +112,8 @@ if (kind === "http") {
   const app = express();
   app.disable("x-powered-by");
   app.get("/", (_req, res) => res.json({ hello: "world" }));
-  app.get("/floor/verify", (req, res) => res.status(floorVerify(req.headers.authorization) ? 200 : 401).json({ hello: "world" }));
+  app.get("/protected", (_req, res) => res.json(liked()));
+  app.get("/floor/verify", (req, res) => res.status(floorVerify(req.headers.authorization) ? 200 : 401).json(liked()));
   app.post("/floor/refresh", (_req, res) => res.set("st-access-token", floorRefresh()).json({ status: "OK" }));
   server = app.listen(0, "127.0.0.1", () => console.log(`ready ${server.address().port}`));
 } else {
