@@ -1,4 +1,4 @@
-import { hash, parseOptions, verify, type Algorithm, type Options } from "@node-rs/argon2";
+import type { Algorithm, Options } from "@node-rs/argon2";
 import { availableParallelism } from "node:os";
 import { BadInputError, ConfigError } from "../errors.js";
 import { createLimiter } from "../limiter.js";
@@ -31,6 +31,14 @@ const PARAMETERS = {
 const argon2Slots = createLimiter(availableParallelism());
 
 /**
+ * The argon2 binding (a native addon, ~4 MB resident), loaded by the first hash or check: a
+ * process that only verifies sessions never loads it.
+ */
+type Argon2 = typeof import("@node-rs/argon2");
+let argon2: Promise<Argon2> | undefined;
+const loadArgon2 = (): Promise<Argon2> => (argon2 ??= import("@node-rs/argon2"));
+
+/**
  * NIST SP 800-63B §5.1.1.2: passwords are Unicode-normalised (NFKC) before hashing, so the same
  * password typed on keyboards or systems that produce different code points (composed "ä" vs
  * "a" + combining diaeresis) still matches. The whole password is hashed, never truncated:
@@ -58,6 +66,7 @@ export async function hashPassword(password: string): Promise<string> {
   // (a module call, applyPasswordPolicy: false) must not store a password no sign-in can match.
   if (!isWellFormedText(password)) throw new BadInputError("The password contains a character that is not valid text");
   const input = normalise(password);
+  const { hash } = await loadArgon2();
   return argon2Slots.run(() => hash(input, PARAMETERS));
 }
 
@@ -70,6 +79,7 @@ export async function verifyPassword(storedHash: string, password: string): Prom
   if (typeof storedHash !== "string" || typeof password !== "string" || !isWellFormedText(password)) return false;
   try {
     const input = normalise(password);
+    const { verify } = await loadArgon2();
     return await argon2Slots.run(() => verify(storedHash, input));
   } catch {
     return false;
@@ -80,7 +90,8 @@ export async function verifyPassword(storedHash: string, password: string): Prom
  * True if a stored hash was made with other parameters than the current ones (or cannot be
  * parsed), so the caller should rehash the password after a successful sign-in.
  */
-export function needsRehash(storedHash: string): boolean {
+export async function needsRehash(storedHash: string): Promise<boolean> {
+  const { parseOptions } = await loadArgon2();
   try {
     const used = parseOptions(storedHash);
     return (

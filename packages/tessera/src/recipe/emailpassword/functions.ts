@@ -70,7 +70,7 @@ export function makeDefaultFunctions(storage: Storage, config: NormalisedEmailPa
       await release(storage.limits, reservation.held);
       await settlePasswordSuccess(storage, row.userId);
       // The password is known to be right here: upgrade a hash made with older parameters.
-      if (needsRehash(row.passwordHash)) await store.updateUser(row.userId, { passwordHash: await hashPassword(password) });
+      if (await needsRehash(row.passwordHash)) await store.updateUser(row.userId, { passwordHash: await hashPassword(password) });
       return { status: "OK", user: emailPasswordUser(row), recipeUserId: row.userId };
     },
 
