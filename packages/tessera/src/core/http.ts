@@ -232,13 +232,14 @@ export interface NodeMessage {
   readonly socket?: { remoteAddress?: string | undefined } | null;
 }
 
+/** The answer for a cookie that is not there: shared, so frozen (callers only read it). */
+const NO_VALUES: string[] = Object.freeze([]) as unknown as string[];
+
 /**
  * The neutral request over a node:http message, for the adapters whose frameworks are built on it.
  * A class, not an object literal of closures: one allocation per request, methods shared, and
  * the URL parser runs only if the query is read.
  */
-/** The answer for a cookie that is not there: shared, so frozen. */
-const NO_VALUES: string[] = Object.freeze([]) as unknown as string[];
 
 export abstract class NodeHttpRequest implements HttpRequest {
   readonly method: string;

@@ -35,14 +35,19 @@ export function asyncWithNow<I, O>(now: (input: I) => MaybePromise<O>): (input: 
   return fn;
 }
 
+/** True while `fn` is a default made by {@link asyncWithNow} (not an app's own function). */
+export function hasNow(fn: unknown): boolean {
+  return typeof fn === "function" && (fn as WithNow<unknown, unknown>)[NOW] !== undefined;
+}
+
 /**
- * Calls a recipe function. While it is still the default one (kept by an override's
- * `...originalImplementation`), its answer-at-once twin runs, with the same logic and the same
- * errors, only possibly without a promise. An app's own function has no twin and runs as it is.
- * A synchronous throw of the twin reaches the caller as a throw: callers that are not async
- * functions catch both.
+ * Calls a recipe function as a method of `receiver` (an app's override may use `this`). While it
+ * is still the default one (kept by an override's `...originalImplementation`), its
+ * answer-at-once twin runs, with the same logic and the same errors, only possibly without a
+ * promise. An app's own function has no twin and runs as it is. A synchronous throw of the twin
+ * reaches the caller as a throw: callers that are not async functions catch both.
  */
-export function callNow<I, O>(fn: (input: I) => Promise<O>, input: I): MaybePromise<O> {
+export function callNow<I, O>(receiver: object, fn: (input: I) => Promise<O>, input: I): MaybePromise<O> {
   const now = (fn as WithNow<I, O>)[NOW];
-  return now !== undefined ? now(input) : fn(input);
+  return now !== undefined ? now(input) : fn.call(receiver, input);
 }

@@ -76,8 +76,10 @@ export interface SessionStore {
    * rule of `expiry`, storing `min(update.expiresAt, createdAt + expiry.maxLifetimeMs)` as the new
    * expiry. Returns the row as it is after the update, or null when nothing was changed (unknown
    * handle, another hash, expired). Of racing calls that set different hashes exactly one applies.
+   * Optional: a store without it (one written before it existed) refreshes by read and
+   * compare-and-set, as before.
    */
-  updateRefreshIfLive(handle: string, expectedRefreshHash2: string, update: RefreshUpdate, expiry: SessionExpiryRule): Promise<SessionRow | null>;
+  updateRefreshIfLive?(handle: string, expectedRefreshHash2: string, update: RefreshUpdate, expiry: SessionExpiryRule): Promise<SessionRow | null>;
   updatePayload(handle: string, accessTokenPayload: Record<string, unknown>): Promise<boolean>;
   updateData(handle: string, sessionData: Record<string, unknown>): Promise<boolean>;
   /** Deletes the given sessions; returns the handles that existed. */

@@ -3,7 +3,7 @@ import { createCollectingResponse, type HttpRequest } from "../../src/core/http.
 import { isPromiseLike } from "../../src/core/maybe-promise.js";
 import type { SessionRequest } from "../../src/framework/express/index.js";
 import { verifySession } from "../../src/recipe/session/framework/express.js";
-import Session, { verifySessionInRequest } from "../../src/recipe/session/index.js";
+import Session, { verifySessionInRequestNow } from "../../src/recipe/session/index.js";
 import { Client, startTestApp, type TestApp } from "../helpers/app.js";
 
 /** A neutral request carrying one bearer token, as an adapter would hand it to the core. */
@@ -80,19 +80,19 @@ describe("verified-token cache", () => {
     await client.request("POST", "/login");
     const req = bearerRequest(client.accessToken!);
     const res = createCollectingResponse(undefined);
-    await verifySessionInRequest(req, res, undefined, {}); // the first use verifies the signature and fills the cache
+    await verifySessionInRequestNow(req, res, undefined, {}); // the first use verifies the signature and fills the cache
 
-    const hit = verifySessionInRequest(req, res, undefined, {});
+    const hit = verifySessionInRequestNow(req, res, undefined, {});
     expect(isPromiseLike(hit)).toBe(false);
     expect((hit as Awaited<typeof hit>)?.getUserId()).toBe("user-1");
 
-    const withDatabase = verifySessionInRequest(req, res, { checkDatabase: true }, {});
+    const withDatabase = verifySessionInRequestNow(req, res, { checkDatabase: true }, {});
     expect(isPromiseLike(withDatabase)).toBe(true);
     expect((await withDatabase)?.getUserId()).toBe("user-1");
 
     // A failing claim on the quick path is a thrown session error, not a rejected promise.
     const failing = { overrideGlobalClaimValidators: () => [{ id: "never", validate: () => ({ isValid: false as const }) }] };
-    expect(() => verifySessionInRequest(req, res, failing, {})).toThrow(expect.objectContaining({ type: "INVALID_CLAIMS" }));
+    expect(() => verifySessionInRequestNow(req, res, failing, {})).toThrow(expect.objectContaining({ type: "INVALID_CLAIMS" }));
   });
 
   it("still runs an app's own getSession and validateClaims on every request (no quick path past an override)", async () => {

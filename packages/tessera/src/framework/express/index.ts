@@ -27,7 +27,7 @@ import { isPromiseLike } from "../../core/maybe-promise.js";
 import { handleError, makeDefaultUserContext, matchAPIRequest, serveAPIRequest } from "../../core/router.js";
 import { BadInputError } from "../../core/errors.js";
 import { markVerifySession } from "../../core/route-report.js";
-import { verifySessionInRequest, type SessionContainer, type VerifySessionOptions } from "../../recipe/session/index.js";
+import { verifySessionInRequestNow, type SessionContainer, type VerifySessionOptions } from "../../recipe/session/index.js";
 
 /** An Express request after `verifySession`: `req.session` is the verified session (undefined only with `sessionRequired: false`). */
 export interface SessionRequest extends Request {
@@ -160,7 +160,7 @@ export function verifySession(options?: VerifySessionOptions) {
       handleError(error, request, response, userContext).then((handled) => (handled ? undefined : next(error)), next);
     let result;
     try {
-      result = verifySessionInRequest(request, response, options, userContext);
+      result = verifySessionInRequestNow(request, response, options, userContext);
     } catch (error) {
       return failed(error);
     }

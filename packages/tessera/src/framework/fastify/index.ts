@@ -28,7 +28,7 @@ import {
 import { isPromiseLike } from "../../core/maybe-promise.js";
 import { handleError, makeDefaultUserContext, matchAPIRequest, serveAPIRequest } from "../../core/router.js";
 import { BadInputError } from "../../core/errors.js";
-import { verifySessionInRequest, type SessionContainer, type VerifySessionOptions } from "../../recipe/session/index.js";
+import { verifySessionInRequestNow, type SessionContainer, type VerifySessionOptions } from "../../recipe/session/index.js";
 
 /** A Fastify request after `verifySession`: `req.session` is the verified session (undefined only with `sessionRequired: false`). */
 export interface SessionRequest extends FastifyRequest {
@@ -146,11 +146,24 @@ export function errorHandler() {
   };
 }
 
-/** A Fastify `preHandler` that verifies the session (and its claims) and sets `req.session`; answers 401/403 itself. */
+/**
+ * A Fastify `preHandler` that verifies the session (and its claims) and sets `req.session`; answers
+ * 401/403 itself. Fastify calls it with `done`; called by hand with `(request, reply)`, as an async
+ * hook of the app's may, it returns a promise that settles once `req.session` is set, or once the
+ * error is answered (`reply.sent`; return `reply` from the hook then).
+ */
 export function verifySession(options?: VerifySessionOptions) {
   // Callback style: a verify that needs no I/O goes on to the handler at once, with no promise.
   // An answered error does not call done(): the reply is sent and Fastify skips the handler.
-  return (request: FastifyRequest, reply: FastifyReply, done: (error?: FastifyError) => void): void => {
+  function preHandler(request: FastifyRequest, reply: FastifyReply, done: (error?: FastifyError) => void): void;
+  function preHandler(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
+  function preHandler(request: FastifyRequest, reply: FastifyReply, done?: (error?: FastifyError) => void): void | Promise<FastifyReply | undefined> {
+    if (done === undefined) {
+      return new Promise((resolve, reject) => guard(request, reply, (error) => (error ? reject(error) : resolve(undefined)), () => resolve(reply)));
+    }
+    guard(request, reply, done, () => undefined);
+  }
+  function guard(request: FastifyRequest, reply: FastifyReply, done: (error?: FastifyError) => void, answered: () => void): void {
     const req = wrapRequest(request);
     const res = wrapResponse(reply);
     const userContext = makeDefaultUserContext(req);
@@ -159,15 +172,16 @@ export function verifySession(options?: VerifySessionOptions) {
       done();
     };
     const failed = (error: unknown) => {
-      handleError(error, req, res, userContext).then((handled) => (handled ? undefined : done(error as FastifyError)), done);
+      handleError(error, req, res, userContext).then((handled) => (handled ? answered() : done(error as FastifyError)), done);
     };
     let result;
     try {
-      result = verifySessionInRequest(req, res, options, userContext);
+      result = verifySessionInRequestNow(req, res, options, userContext);
     } catch (error) {
       return failed(error);
     }
     if (isPromiseLike(result)) Promise.resolve(result).then(verified, failed);
     else verified(result);
-  };
+  }
+  return preHandler;
 }

@@ -6,7 +6,7 @@
 import { SessionError } from "../../core/errors.js";
 import type { HttpRequest, HttpResponse } from "../../core/http.js";
 import type { JSONObject, SessionClaim, SessionClaimValidator, UserContext } from "./claims/types.js";
-import { andThen, callNow, isPromiseLike, type MaybePromise } from "../../core/maybe-promise.js";
+import { andThen, callNow, hasNow, isPromiseLike, type MaybePromise } from "../../core/maybe-promise.js";
 import { copyJSON } from "./verified-cache.js";
 import { buildFrontToken, mergePayload, payloadDelta, PROTECTED_PROPS, stripProtectedProps } from "./tokens.js";
 import type { ClaimValidationError } from "../../core/errors.js";
@@ -151,11 +151,13 @@ export class SessionContainerImpl implements SessionContainer {
   }
 
   private validate(claimValidators: SessionClaimValidator[], userContext: UserContext) {
-    return callNow(this.init.recipe().validateClaims, {
+    const recipe = this.init.recipe();
+    return callNow(recipe, recipe.validateClaims, {
       userId: this.init.userId,
       recipeUserId: this.init.recipeUserId,
       tenantId: this.init.tenantId,
-      accessTokenPayload: this.payload,
+      // An app's own validateClaims gets the session's own copy, free to change.
+      accessTokenPayload: hasNow(recipe.validateClaims) ? this.payload : this.getAccessTokenPayload(),
       claimValidators,
       userContext,
     });
@@ -197,7 +199,7 @@ export class SessionContainerImpl implements SessionContainer {
   }
 
   async fetchAndSetClaim<T>(claim: SessionClaim<T>, userContext: UserContext = {}): Promise<void> {
-    const update = await claim.build(this.init.userId, this.init.recipeUserId, this.init.tenantId, this.payload, userContext);
+    const update = await claim.build(this.init.userId, this.init.recipeUserId, this.init.tenantId, this.getAccessTokenPayload(), userContext);
     await this.mergeIntoAccessTokenPayload(update, userContext);
   }
 

@@ -268,7 +268,7 @@ export function makeDefaultFunctions(state: SessionState, self: () => RecipeInte
         result.refreshTokenExpiry = nextExpiry(row, at);
         return result;
       }
-      if (refreshInOneStatement) {
+      if (refreshInOneStatement && storage.sessions.updateRefreshIfLive !== undefined) {
         // The common case, the committed token presented again, in one statement that checks and
         // writes. When it changes nothing (a child to promote, the grace window, theft, expiry, an
         // unknown session, a concurrent change), the read below finds out which and acts on it.

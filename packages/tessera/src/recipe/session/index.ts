@@ -90,7 +90,8 @@ export async function getSessionWithoutRequestResponse(
   if (options?.antiCsrfCheck !== false && recipe.state.config.antiCsrf === "VIA_CUSTOM_HEADER") {
     throw new globalThis.Error("getSessionWithoutRequestResponse cannot check a custom anti-CSRF header: pass { antiCsrfCheck: false } and check it yourself");
   }
-  const session = await callNow(recipe.recipeImplementation.getSession, { accessToken, antiCsrfToken, options, userContext });
+  const functions = recipe.recipeImplementation;
+  const session = await callNow(functions, functions.getSession, { accessToken, antiCsrfToken, options, userContext });
   if (!session) return undefined;
   await assertRequiredClaims(recipe.context, session, options, userContext);
   return session;
@@ -186,13 +187,21 @@ export async function validateClaimsForSessionHandle(
 /**
  * The framework adapters' entry point for `verifySession(options)`: OPTIONS passes with no session,
  * a POST to the refresh path refreshes, anything else verifies. Apps use the adapter's verifySession.
- * While the API's verifySession is not overridden, a verify that needs no I/O answers with the
- * session itself, not a promise, and its errors are thrown: `await` it, or handle both.
  */
-export function verifySessionInRequest(req: unknown, res: unknown, options: VerifySessionOptions | undefined, userContext: UserContext): MaybePromise<SessionContainer | undefined> {
+export async function verifySessionInRequest(req: unknown, res: unknown, options: VerifySessionOptions | undefined, userContext: UserContext): Promise<SessionContainer | undefined> {
+  return verifySessionInRequestNow(req, res, options, userContext);
+}
+
+/**
+ * {@link verifySessionInRequest} for adapters that can take either: while the API's verifySession
+ * is not overridden, a verify that needs no I/O answers with the session itself, not a promise,
+ * and throws its errors (see core/maybe-promise.ts). `await` it, or handle both.
+ */
+export function verifySessionInRequestNow(req: unknown, res: unknown, options: VerifySessionOptions | undefined, userContext: UserContext): MaybePromise<SessionContainer | undefined> {
   const recipe = getSessionRecipe();
   const pair = neutral(req, res);
-  return callNow(recipe.apiImplementation.verifySession, {
+  const api = recipe.apiImplementation;
+  return callNow(api, api.verifySession, {
     verifySessionOptions: options,
     options: { config: recipe.state.config, recipeImplementation: recipe.recipeImplementation, req: pair.req, res: pair.res },
     userContext,

@@ -15,9 +15,12 @@ import { KeyRing } from "./keys.js";
 import { getSessionFromRequest, type RequestContext } from "./request.js";
 import type { SessionState } from "./state.js";
 import { clearAllTokens, SESSION_CORS_HEADERS } from "./transport.js";
-import type { APIInterface, RecipeInterface, SessionConfig } from "./types.js";
+import type { APIInterface, RecipeInterface, SessionConfig, VerifySessionOptions } from "./types.js";
 
 export const SESSION_RECIPE_ID = "session";
+
+/** The session sign-out needs: required, and no claim validators (a user who has not finished MFA can sign out). */
+const SIGN_OUT_SESSION: VerifySessionOptions = { sessionRequired: true, overrideGlobalClaimValidators: () => [] };
 
 export interface SessionRecipe extends RecipeInstance {
   readonly state: SessionState;
@@ -61,7 +64,7 @@ export function sessionRecipeFactory(input: SessionConfig = {}): RecipeFactory {
         handle: async ({ req, res, userContext }) => {
           if (!apiImplementation.signOutPOST) return notFound(res);
           // Signing out must work for a user who has not finished MFA: no claim validators here.
-          const session = await getSessionFromRequest(context, req, res, { sessionRequired: true, overrideGlobalClaimValidators: () => [] }, userContext);
+          const session = await getSessionFromRequest(context, req, res, SIGN_OUT_SESSION, userContext);
           if (!session) throw SessionError.unauthorised("Session does not exist", false);
           res.sendJSON(await apiImplementation.signOutPOST({ options: { config, recipeImplementation, req, res }, session, userContext }));
         },

@@ -1,4 +1,5 @@
 import { isPromiseLike, type MaybePromise } from "../../../core/maybe-promise.js";
+import { copyJSON } from "../verified-cache.js";
 import type {
   ClaimValidationError,
   ClaimValidationResult,
@@ -76,7 +77,9 @@ export function validateClaimsNow(input: ValidateClaimsInput): MaybePromise<Vali
 async function refetchFrom(input: ValidateClaimsInput, userContext: UserContext, start: number, first: boolean | PromiseLike<boolean>): Promise<ValidateClaimsResult> {
   const { payload, validators, userId, recipeUserId } = input;
   const tenantId = input.tenantId ?? (typeof payload.tId === "string" ? payload.tId : "public");
-  let current = payload;
+  // fetchValue and addToPayload_internal are the app's code for its own claims: they get a payload
+  // they may change, never the verified-token cache's frozen one. (Refetching is the rare path.)
+  let current = Object.isFrozen(payload) ? copyJSON(payload) : payload;
   for (let i = start; i < validators.length; i++) {
     const validator = validators[i] as SessionClaimValidator;
     const { claim } = validator;
@@ -116,11 +119,10 @@ function runValidators(
     : { invalidClaims, accessTokenPayloadUpdate: current };
 }
 
+// A reason may hold a value of the (frozen, shared) payload, and goes to the app's error handlers.
 function record(invalidClaims: ClaimValidationError[], id: string, result: ClaimValidationResult): void {
-  if (!result.isValid) invalidClaims.push(result.reason === undefined ? { id } : { id, reason: result.reason });
+  if (!result.isValid) invalidClaims.push(result.reason === undefined ? { id } : { id, reason: copyJSON(result.reason) });
 }
-
-export { isPromiseLike };
 
 /** A per-route replacement of the global validator list, as `overrideGlobalClaimValidators` takes it. */
 export type OverrideGlobalClaimValidators<S> = (
