@@ -1,12 +1,13 @@
 // The verify path in one process, where figures repeat within a few percent (over HTTP, an A/A
 // run of patch-ab.mjs differs by 3-9%): for judging small changes to the hot path.
 //   node bench/inprocess.mjs fastify [--distinct]     the Fastify preHandler on a cached token (µs a call)
-//   node bench/inprocess.mjs express <bare|structure|middleware|guard>
+//   node bench/inprocess.mjs express <bare|structure|structure-session|middleware|guard>
 //                                                     Express app.handle on fresh IncomingMessage and
 //                                                     ServerResponse objects (µs a request): the route
 //                                                     alone; the seed's structure with nothing of ours
-//                                                     (a no-op app.use and a no-op guard); with
-//                                                     tessera's middleware; and guarded too
+//                                                     (a no-op app.use and a no-op guard); the same
+//                                                     with the guard setting req.session to an object;
+//                                                     with tessera's middleware; and guarded too
 // Pin it (taskset -c 0) and compare builds side by side. Needs the fixtures of a previous
 // `npm run bench` (bench/.data/sessions-1k.db, live-1k.json) and the built package.
 import http from "node:http";
@@ -44,10 +45,12 @@ if (kind === "fastify") {
     res.json({ status: "OK", message: "Comment liked", userId: req.session?.getUserId() ?? "live-00000000-0000-0000-0000-000000000000" });
     finished();
   };
-  if (mode === "structure") app.use((_req, _res, next) => next());
+  const session = { getUserId: () => "live-00000000-0000-0000-0000-000000000000" };
+  if (mode.startsWith("structure")) app.use((_req, _res, next) => next());
   else if (mode !== "bare") app.use(adapter.middleware());
   if (mode === "guard") app.get("/protected", adapter.verifySession({ overrideGlobalClaimValidators: withSecondFactor }), liked);
   else if (mode === "structure") app.get("/protected", (_req, _res, next) => next(), liked);
+  else if (mode === "structure-session") app.get("/protected", (req, _res, next) => ((req.session = session), next()), liked);
   else app.get("/protected", liked);
   once = (i) =>
     new Promise((resolve, reject) => {
