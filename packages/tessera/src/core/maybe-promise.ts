@@ -22,6 +22,23 @@ export function andThen<T, U>(value: MaybePromise<T>, next: (value: T) => MaybeP
   return isPromiseLike(value) ? value.then(next) : next(value);
 }
 
+/**
+ * What a framework's guard does with a verify: `onValue` with its answer, `onError` with what it
+ * threw or rejected with; at once when it answered at once, else when its promise settles. The
+ * promise, when there is one, is returned, so that a framework that waits for it (Express 5) sees
+ * an error thrown by what `onValue` runs.
+ */
+export function settle<T>(run: () => MaybePromise<T>, onValue: (value: T) => void, onError: (error: unknown) => void | Promise<void>): void | Promise<void> {
+  let result: MaybePromise<T>;
+  try {
+    result = run();
+  } catch (error) {
+    return onError(error);
+  }
+  if (isPromiseLike(result)) return Promise.resolve(result).then(onValue, onError);
+  onValue(result);
+}
+
 const NOW = Symbol("tessera.now");
 type WithNow<I, O> = ((input: I) => Promise<O>) & { [NOW]?: (input: I) => MaybePromise<O> };
 

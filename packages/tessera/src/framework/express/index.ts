@@ -23,7 +23,7 @@ import {
   type HttpRequest,
   type HttpResponse,
 } from "../../core/http.js";
-import { isPromiseLike } from "../../core/maybe-promise.js";
+import { settle } from "../../core/maybe-promise.js";
 import { handleError, makeDefaultUserContext, matchAPIRequest, serveAPIRequest } from "../../core/router.js";
 import { BadInputError } from "../../core/errors.js";
 import { markVerifySession } from "../../core/route-report.js";
@@ -158,14 +158,6 @@ export function verifySession(options?: VerifySessionOptions) {
     };
     const failed = (error: unknown): Promise<void> =>
       handleError(error, request, response, userContext).then((handled) => (handled ? undefined : next(error)), next);
-    let result;
-    try {
-      result = verifySessionInRequestNow(request, response, options, userContext);
-    } catch (error) {
-      return failed(error);
-    }
-    // Returned, so that Express 5 sees an error thrown by what next() runs.
-    if (isPromiseLike(result)) return Promise.resolve(result).then(verified, failed);
-    verified(result);
+    return settle(() => verifySessionInRequestNow(request, response, options, userContext), verified, failed);
   }, options);
 }

@@ -25,7 +25,7 @@ import {
   type HttpRequest,
   type HttpResponse,
 } from "../../core/http.js";
-import { isPromiseLike } from "../../core/maybe-promise.js";
+import { settle } from "../../core/maybe-promise.js";
 import { handleError, makeDefaultUserContext, matchAPIRequest, serveAPIRequest } from "../../core/router.js";
 import { BadInputError } from "../../core/errors.js";
 import { verifySessionInRequestNow, type SessionContainer, type VerifySessionOptions } from "../../recipe/session/index.js";
@@ -174,14 +174,7 @@ export function verifySession(options?: VerifySessionOptions) {
     const failed = (error: unknown) => {
       handleError(error, req, res, userContext).then((handled) => (handled ? answered() : done(error as FastifyError)), done);
     };
-    let result;
-    try {
-      result = verifySessionInRequestNow(req, res, options, userContext);
-    } catch (error) {
-      return failed(error);
-    }
-    if (isPromiseLike(result)) Promise.resolve(result).then(verified, failed);
-    else verified(result);
+    void settle(() => verifySessionInRequestNow(req, res, options, userContext), verified, failed);
   }
   return preHandler;
 }

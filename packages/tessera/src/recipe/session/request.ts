@@ -46,11 +46,9 @@ type Shared = { source: VerifySessionOptions; made: [VerifySessionOptions, Verif
 const sharedOptions = new WeakMap<VerifySessionOptions, Shared>();
 const NO_OPTIONS: [VerifySessionOptions, VerifySessionOptions] = [Object.freeze({ antiCsrfCheck: false }), Object.freeze({ antiCsrfCheck: true })];
 
+// The fields the default getSession reads besides antiCsrfCheck, which is filled in per decision.
 const changedSince = (source: VerifySessionOptions, options: VerifySessionOptions): boolean =>
-  source.sessionRequired !== options.sessionRequired ||
-  source.checkDatabase !== options.checkDatabase ||
-  source.antiCsrfCheck !== options.antiCsrfCheck ||
-  source.overrideGlobalClaimValidators !== options.overrideGlobalClaimValidators;
+  source.sessionRequired !== options.sessionRequired || source.checkDatabase !== options.checkDatabase;
 
 function optionsForGetSession(getSession: RecipeInterface["getSession"], options: VerifySessionOptions | undefined | null, antiCsrfCheck: boolean): VerifySessionOptions {
   if (!hasNow(getSession)) return { ...options, antiCsrfCheck };
