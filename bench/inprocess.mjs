@@ -8,7 +8,11 @@
 //                                                     (a no-op app.use and a no-op guard); the same
 //                                                     with the guard setting req.session to an object;
 //                                                     with tessera's middleware; and guarded too
-// Pin it (taskset -c 0) and compare builds side by side. Needs the fixtures of a previous
+// Pin it (taskset -c 0) and compare builds side by side. For a change of 1-2%, count instructions
+// instead (the same figure within ~1% whatever else the machine runs): with `--calls N` it makes N
+// calls and exits, so under valgrind --tool=callgrind, with node's --single-threaded --predictable
+// --random-seed=1 --hash-seed=1, (count at N=24000 - count at N=4000) / 20000 is the cost of one.
+// Tokens expire an hour after `npm run bench` (or seed.mjs live) made them. Needs the fixtures of a previous
 // `npm run bench` (bench/.data/sessions-1k.db, live-1k.json) and the built package.
 import http from "node:http";
 import { readFileSync } from "node:fs";
@@ -71,6 +75,13 @@ async function run(n) {
   const started = process.hrtime.bigint();
   for (let i = 0; i < n; i++) await once(i);
   return Number(process.hrtime.bigint() - started) / n / 1000;
+}
+// --calls N: just N calls, no timing: for counting instructions under valgrind (run two Ns and
+// subtract, so start-up and warm-up cancel).
+const callsAt = process.argv.indexOf("--calls");
+if (callsAt > 0) {
+  await run(Number(process.argv[callsAt + 1]));
+  process.exit(0);
 }
 for (let i = 0; i < 3; i++) await run(20_000);
 const figures = [];

@@ -200,14 +200,15 @@ export function readBodyText(stream: NodeJS.ReadableStream): Promise<string> {
  * sent: exactly `headersDistinct[name].join(", ")`, which is built from the same `rawHeaders`, but
  * without building `headersDistinct` (a copy of every header) on each request. (`headers` will not
  * do: it keeps only the first Authorization line, and a repeated bearer token must be refused.)
+ * Cookie lines are joined with "; " instead, as node:http joins them into `headers.cookie`.
  */
-export function readNodeHeader(rawHeaders: readonly string[], name: string): string | undefined {
+export function readNodeHeader(rawHeaders: readonly string[], name: string, separator = ", "): string | undefined {
   let value: string | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const rawName = rawHeaders[i] as string;
     if (rawName.length !== name.length || (rawName !== name && rawName.toLowerCase() !== name)) continue;
     const line = rawHeaders[i + 1] as string;
-    value = value === undefined ? line : `${value}, ${line}`;
+    value = value === undefined ? line : `${value}${separator}${line}`;
   }
   return value;
 }
@@ -228,7 +229,6 @@ export function requestPath(target: string): string {
 /** What {@link NodeHttpRequest} reads of a node:http IncomingMessage (Express's request is one). */
 export interface NodeMessage {
   readonly rawHeaders: string[];
-  readonly headers: { cookie?: string | undefined };
   readonly socket?: { remoteAddress?: string | undefined } | null;
 }
 
@@ -247,6 +247,10 @@ export abstract class NodeHttpRequest implements HttpRequest {
   private url: URL | undefined;
   private cookies: Map<string, string[]> | undefined;
   private body: Promise<unknown> | undefined;
+  // Read off the message once. Under Express every request object ends with a map of its own (its
+  // prototype is swapped, and V8 caches no property transitions after that), so each read of a
+  // property of `req` is a megamorphic lookup: a verify asks for five headers and two cookies.
+  private readonly rawHeaders: readonly string[];
 
   constructor(
     readonly original: unknown,
@@ -256,6 +260,7 @@ export abstract class NodeHttpRequest implements HttpRequest {
   ) {
     this.method = method.toUpperCase();
     this.path = requestPath(target);
+    this.rawHeaders = message.rawHeaders;
   }
 
   /** Read only by the per-address limits: a getter, so no other request asks the socket. */
@@ -268,14 +273,17 @@ export abstract class NodeHttpRequest implements HttpRequest {
   }
 
   getHeader(name: string): string | undefined {
-    return readNodeHeader(this.message.rawHeaders, name.toLowerCase());
+    return readNodeHeader(this.rawHeaders, name.toLowerCase());
   }
 
   getCookieValues(name: string): string[] {
-    // Header-mode clients send no cookies: nothing parsed, nothing allocated.
-    const header = this.message.headers.cookie;
-    if (header === undefined || header === "") return NO_VALUES;
-    return (this.cookies ??= parseCookieHeader(header)).get(name) ?? NO_VALUES;
+    if (this.cookies === undefined) {
+      // Header-mode clients send no cookies: nothing parsed, nothing allocated.
+      const header = readNodeHeader(this.rawHeaders, "cookie", "; ");
+      if (header === undefined || header === "") return NO_VALUES;
+      this.cookies = parseCookieHeader(header);
+    }
+    return this.cookies.get(name) ?? NO_VALUES;
   }
 
   getJSONBody(): Promise<unknown> {
