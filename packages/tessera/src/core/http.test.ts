@@ -1,7 +1,4 @@
 import { describe, expect, it } from "vitest";
-import http from "node:http";
-import net from "node:net";
-import type { AddressInfo } from "node:net";
 import { readNodeHeader, requestPath } from "./http.js";
 
 describe("requestPath", () => {
@@ -29,23 +26,5 @@ describe("readNodeHeader", () => {
     const distinct: Record<string, string[]> = {};
     for (let i = 0; i < raw.length; i += 2) (distinct[raw[i]!.toLowerCase()] ??= []).push(raw[i + 1]!);
     for (const name of Object.keys(distinct)) expect(readNodeHeader(raw, name)).toBe(distinct[name]!.join(", "));
-  });
-
-  it("joins Cookie lines as node:http joins them into headers.cookie", async () => {
-    // A real server and a raw socket, so that two Cookie lines arrive as a browser could send them.
-    let seen: { joined: string | undefined; node: string | undefined } | undefined;
-    const server = http.createServer((req, res) => {
-      seen = { joined: readNodeHeader(req.rawHeaders, "cookie", "; "), node: req.headers.cookie };
-      res.end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise<void>((resolve, reject) => {
-      const socket = net.connect(port, "127.0.0.1", () => socket.end("GET / HTTP/1.1\r\nHost: x\r\nCookie: a=1; b=2\r\ncookie: c=3\r\nConnection: close\r\n\r\n"));
-      socket.on("data", () => {}).on("close", () => resolve()).on("error", reject);
-    });
-    server.close();
-    expect(seen?.node).toBe("a=1; b=2; c=3");
-    expect(seen?.joined).toBe(seen?.node);
   });
 });

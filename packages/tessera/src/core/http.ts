@@ -200,15 +200,14 @@ export function readBodyText(stream: NodeJS.ReadableStream): Promise<string> {
  * sent: exactly `headersDistinct[name].join(", ")`, which is built from the same `rawHeaders`, but
  * without building `headersDistinct` (a copy of every header) on each request. (`headers` will not
  * do: it keeps only the first Authorization line, and a repeated bearer token must be refused.)
- * Cookie lines are joined with "; " instead, as node:http joins them into `headers.cookie`.
  */
-export function readNodeHeader(rawHeaders: readonly string[], name: string, separator = ", "): string | undefined {
+export function readNodeHeader(rawHeaders: readonly string[], name: string): string | undefined {
   let value: string | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const rawName = rawHeaders[i] as string;
     if (rawName.length !== name.length || (rawName !== name && rawName.toLowerCase() !== name)) continue;
     const line = rawHeaders[i + 1] as string;
-    value = value === undefined ? line : `${value}${separator}${line}`;
+    value = value === undefined ? line : `${value}, ${line}`;
   }
   return value;
 }
@@ -229,6 +228,7 @@ export function requestPath(target: string): string {
 /** What {@link NodeHttpRequest} reads of a node:http IncomingMessage (Express's request is one). */
 export interface NodeMessage {
   readonly rawHeaders: string[];
+  readonly headers: { cookie?: string | undefined };
   readonly socket?: { remoteAddress?: string | undefined } | null;
 }
 
@@ -245,11 +245,12 @@ export abstract class NodeHttpRequest implements HttpRequest {
   readonly method: string;
   readonly path: string;
   private url: URL | undefined;
-  private cookies: Map<string, string[]> | undefined;
+  private cookies: Map<string, string[]> | null | undefined; // null: the request has no cookie
   private body: Promise<unknown> | undefined;
-  // Read off the message once. Under Express every request object ends with a map of its own (its
-  // prototype is swapped, and V8 caches no property transitions after that), so each read of a
-  // property of `req` is a megamorphic lookup: a verify asks for five headers and two cookies.
+  // Read off the message once (and the Cookie header once, below). Under Express every request
+  // object ends with a map of its own (its prototype is swapped, and V8 caches no property
+  // transitions after that), so each read of a property of `req` is a megamorphic lookup: a verify
+  // asks for five headers and two cookies.
   private readonly rawHeaders: readonly string[];
 
   constructor(
@@ -278,12 +279,17 @@ export abstract class NodeHttpRequest implements HttpRequest {
 
   getCookieValues(name: string): string[] {
     if (this.cookies === undefined) {
+      // The value is read from `headers`, not rawHeaders: what node:http kept (maxHeadersCount) and
+      // what the app's middleware left there (one that strips cookies on some routes must be
+      // obeyed), as cookie-parser and the app's own code see it. But only when the client sent a
+      // Cookie line at all: `headers` is a getter, and under Express a read of it is a megamorphic
+      // miss into JavaScript (~8k instructions a verify). A Cookie header that middleware adds to a
+      // request sent without one is not seen: the request stays without a session (401).
       // Header-mode clients send no cookies: nothing parsed, nothing allocated.
-      const header = readNodeHeader(this.rawHeaders, "cookie", "; ");
-      if (header === undefined || header === "") return NO_VALUES;
-      this.cookies = parseCookieHeader(header);
+      const header = readNodeHeader(this.rawHeaders, "cookie") === undefined ? undefined : this.message.headers.cookie;
+      this.cookies = header === undefined || header === "" ? null : parseCookieHeader(header);
     }
-    return this.cookies.get(name) ?? NO_VALUES;
+    return this.cookies?.get(name) ?? NO_VALUES;
   }
 
   getJSONBody(): Promise<unknown> {

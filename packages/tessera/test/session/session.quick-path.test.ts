@@ -243,3 +243,24 @@ describe("the Fastify verifySession called by hand, as (request, reply)", () => 
     }
   });
 });
+
+describe("reading the request once (db10e97's review)", () => {
+  it("reads cookies from req.headers as the app's middleware left them: a middleware that strips them is obeyed", async () => {
+    app = await startTestApp({
+      routes: (a) => {
+        login(a);
+        a.use((req, _res, next) => {
+          if (req.headers["x-strip-cookies"] !== undefined) delete req.headers.cookie;
+          next();
+        });
+        a.get("/read", verifySession(), (req: SessionRequest, res) => res.json({ userId: req.session!.getUserId() }));
+      },
+    });
+    const client = new Client(app.url, "cookie");
+    await client.request("POST", "/login");
+    expect((await client.request("GET", "/read")).body).toEqual({ userId: "user-1" });
+    const stripped = await client.request("GET", "/read", { headers: { "x-strip-cookies": "1" } });
+    expect(stripped.status).toBe(401);
+    expect(stripped.body).toEqual({ message: "unauthorised" });
+  });
+});
