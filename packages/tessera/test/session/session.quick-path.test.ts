@@ -244,8 +244,8 @@ describe("the Fastify verifySession called by hand, as (request, reply)", () => 
   });
 });
 
-describe("reading the request once (db10e97's review)", () => {
-  it("reads cookies from req.headers as the app's middleware left them: a middleware that strips them is obeyed", async () => {
+describe("cookies as the app's middleware left them in req.headers", () => {
+  it("obeys a middleware that strips them before verifySession", async () => {
     app = await startTestApp({
       routes: (a) => {
         login(a);
