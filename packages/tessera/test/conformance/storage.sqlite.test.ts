@@ -124,12 +124,14 @@ describe("openSqliteStorage", () => {
     expect(settled.filter((row) => row !== null)).toHaveLength(1);
   });
 
-  it("sets WAL journal mode, normal sync, a busy timeout and foreign keys on a file", async () => {
+  it("sets WAL journal mode, normal sync, a busy timeout, foreign keys and a 4 MiB page cache on a file", async () => {
     const driver = track(openSqliteDriver(newPath()));
     expect(await driver.get("PRAGMA journal_mode")).toEqual({ journal_mode: "wal" });
     expect(await driver.get("PRAGMA synchronous")).toEqual({ synchronous: 1 });
     expect(await driver.get("PRAGMA busy_timeout")).toEqual({ timeout: 5000 });
     expect(await driver.get("PRAGMA foreign_keys")).toEqual({ foreign_keys: 1 });
+    // better-sqlite3's own build default is 16 MiB (-16000), which a large session table fills.
+    expect(await driver.get("PRAGMA cache_size")).toEqual({ cache_size: -4000 });
   });
 
   it("reports a database locked by another writer as StorageUnavailableError", async () => {
