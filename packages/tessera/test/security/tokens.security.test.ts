@@ -113,6 +113,21 @@ describe.each(MODES)("access-token forgery (%s mode)", (mode: Mode) => {
         await expectRefusedEverywhere(`${h}.${p}.${bytes.toString("base64url")}`);
       }
     });
+
+    it("refuses the signature spelled another way that decodes to the same bytes (unused trailing bits, standard alphabet)", async () => {
+      const { h, p, s } = parts(alice.access);
+      const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+      // 256 bytes take 342 characters, whose last 4 bits are unused: flipping the lowest one changes only those.
+      const trailing = s.slice(0, -1) + alphabet[alphabet.indexOf(s.slice(-1)) ^ 1];
+      const standard = s.replace(/-/g, "+").replace(/_/g, "/");
+      const spellings = [trailing, standard].filter((other) => other !== s);
+      expect(spellings).toContain(trailing);
+      for (const other of spellings) {
+        // Precondition: a lenient decoder reads the very signature we issued.
+        expect(Buffer.from(other, "base64url").equals(Buffer.from(s, "base64url"))).toBe(true);
+        await expectRefusedEverywhere(`${h}.${p}.${other}`);
+      }
+    });
   });
 
   describe("SEC-02 claim tampering", () => {

@@ -42,9 +42,22 @@ export interface ParsedAccessToken {
 const B64URL = /^[A-Za-z0-9_-]*$/;
 const MAX_TOKEN_LENGTH = 16 * 1024;
 
+/**
+ * The bytes of a segment in canonical base64url (RFC 7515 2: no padding, no other characters), or
+ * undefined. Node's decoder skips characters outside the alphabet and takes the standard alphabet
+ * too, so the bytes are encoded again and compared: one pass of the encoder, where a regular
+ * expression over the ~1,000 characters of a token was a quarter of what a cache miss adds to
+ * the signature check. Stricter than the alphabet alone: non-zero trailing bits are refused.
+ */
+function base64urlBytes(segment: string): Buffer | undefined {
+  const bytes = Buffer.from(segment, "base64url");
+  return bytes.toString("base64url") === segment ? bytes : undefined;
+}
+
 function decodeSegment(segment: string): unknown {
-  if (!B64URL.test(segment)) throw new Error("not base64url");
-  return JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));
+  const bytes = base64urlBytes(segment);
+  if (bytes === undefined) throw new Error("not base64url");
+  return JSON.parse(bytes.toString("utf8"));
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -83,12 +96,11 @@ export function parseAccessToken(token: string): ParsedAccessToken | undefined {
     return undefined;
   }
   if (!hasSessionStructure(payload)) return undefined;
-  const s = token.slice(lastDot + 1);
   return {
     header: decodeHeader(token.slice(0, firstDot)),
     payload,
     signingInput: token.slice(0, lastDot),
-    signature: B64URL.test(s) ? Buffer.from(s, "base64url") : Buffer.alloc(0),
+    signature: base64urlBytes(token.slice(lastDot + 1)) ?? Buffer.alloc(0),
   };
 }
 
