@@ -1,6 +1,10 @@
 // The verify path in one process, where figures repeat within a few percent (over HTTP, an A/A
 // run of patch-ab.mjs differs by 3-9%): for judging small changes to the hot path.
-//   node bench/inprocess.mjs fastify [--distinct]     the Fastify preHandler on a cached token (µs a call)
+//   node bench/inprocess.mjs fastify [--distinct] [--cache N]
+//                                                     the Fastify preHandler (µs a call); on a cached
+//                                                     token unless --cache 0 (verifiedTokenCacheSize)
+//   node bench/inprocess.mjs floor [--distinct]        the floor of a miss: one node:crypto RS256 verify
+//                                                     of the same token, as bench/servers/bare.mjs does it
 //   node bench/inprocess.mjs express <bare|structure|structure-session|middleware|guard>
 //                                                     Express app.handle on fresh IncomingMessage and
 //                                                     ServerResponse objects (µs a request): the route
@@ -23,7 +27,9 @@ const data = (file) => new URL(`./.data/${file}`, import.meta.url);
 const live = JSON.parse(readFileSync(data("live-1k.json"), "utf8"));
 const distinct = process.argv.includes("--distinct");
 const tokenFor = (i) => (distinct ? live.accessTokens[i % live.accessTokens.length] : live.accessTokens[0]);
-initTessera({ database: `sqlite:${data("sessions-1k.db").pathname}`, framework: kind === "express" ? "express" : "fastify" });
+const cacheAt = process.argv.indexOf("--cache");
+const verifiedTokenCacheSize = cacheAt > 0 ? Number(process.argv[cacheAt + 1]) : undefined;
+initTessera({ database: `sqlite:${data("sessions-1k.db").pathname}`, framework: kind === "express" ? "express" : "fastify", verifiedTokenCacheSize });
 
 /** One call of the case under test; resolves when it has finished. */
 let once;
@@ -37,6 +43,23 @@ if (kind === "fastify") {
     const raw = { url: "/protected", method: "GET", rawHeaders: ["host", "127.0.0.1", "authorization", authorization], headers: { host: "127.0.0.1", authorization }, socket: { remoteAddress: "127.0.0.1" } };
     const request = { raw, method: "GET", url: "/protected", headers: raw.headers };
     return new Promise((resolve, reject) => guard(request, reply(), (error) => (error ? reject(error) : request.session ? resolve() : reject(new Error("no session")))));
+  };
+} else if (kind === "floor") {
+  const { default: Database } = await import("better-sqlite3");
+  const { createPublicKey, verify, constants } = await import("node:crypto");
+  const db = new Database(data("sessions-1k.db").pathname, { readonly: true, fileMustExist: true });
+  const keysByHeader = new Map();
+  for (const row of db.prepare("SELECT kid, public_key FROM signing_keys").all()) {
+    const header = Buffer.from(JSON.stringify({ alg: "RS256", typ: "JWT", version: "5", kid: row.kid })).toString("base64url");
+    keysByHeader.set(header, createPublicKey({ key: JSON.parse(row.public_key), format: "jwk" }));
+  }
+  db.close();
+  once = async (i) => {
+    const token = tokenFor(i);
+    const firstDot = token.indexOf(".");
+    const lastDot = token.lastIndexOf(".");
+    const key = keysByHeader.get(token.slice(0, firstDot));
+    if (!key || !verify("sha256", Buffer.from(token.slice(0, lastDot)), { key, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(token.slice(lastDot + 1), "base64url"))) throw new Error("floor: not verified");
   };
 } else if (kind === "express") {
   const express = (await import("express")).default;
@@ -68,7 +91,7 @@ if (kind === "fastify") {
       app.handle(req, new http.ServerResponse(req), (error) => reject(error ?? new Error("fell through")));
     });
 } else {
-  throw new Error("usage: node bench/inprocess.mjs <fastify|express> [bare|middleware|guard] [--distinct]");
+  throw new Error("usage: node bench/inprocess.mjs <fastify|floor|express> [bare|middleware|guard] [--distinct] [--cache N]");
 }
 
 async function run(n) {
@@ -85,7 +108,7 @@ if (callsAt > 0) {
 }
 for (let i = 0; i < 3; i++) await run(20_000);
 const figures = [];
-for (let i = 0; i < 7; i++) figures.push(await run(kind === "express" ? 50_000 : 100_000));
+for (let i = 0; i < 7; i++) figures.push(await run(kind === "express" ? 50_000 : kind === "floor" || verifiedTokenCacheSize === 0 ? 5_000 : 100_000));
 figures.sort((a, b) => a - b);
-console.log(`${kind}${kind === "express" ? ` ${mode}` : ""}${distinct ? " (distinct tokens)" : ""}: median ${figures[3].toFixed(2)} µs (min ${figures[0].toFixed(2)}, max ${figures[6].toFixed(2)}; 7 runs)`);
+console.log(`${kind}${kind === "express" ? ` ${mode}` : ""}${distinct ? " (distinct tokens)" : ""}${verifiedTokenCacheSize === undefined ? "" : ` (cache ${verifiedTokenCacheSize})`}: median ${figures[3].toFixed(2)} µs (min ${figures[0].toFixed(2)}, max ${figures[6].toFixed(2)}; 7 runs)`);
 process.exit(0);
