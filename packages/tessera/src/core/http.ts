@@ -279,14 +279,13 @@ export abstract class NodeHttpRequest implements HttpRequest {
 
   getCookieValues(name: string): string[] {
     if (this.cookies === undefined) {
-      // The value is read from `headers`, not rawHeaders: what node:http kept (maxHeadersCount) and
-      // what the app's middleware left there (one that strips cookies on some routes must be
-      // obeyed), as cookie-parser and the app's own code see it. But only when the client sent a
-      // Cookie line at all: `headers` is a getter, and under Express a read of it is a megamorphic
-      // miss into JavaScript (~8k instructions a verify). A Cookie header that middleware adds to a
-      // request sent without one is not seen: the request stays without a session (401).
+      // Read from `headers`, not rawHeaders: what node:http kept (maxHeadersCount) and what the
+      // app's middleware left there, as cookie-parser and the app's own code see it. Middleware may
+      // strip cookies on some routes, or add one (a Next.js middleware's request headers do), and
+      // both must be obeyed whatever the client sent. Under Express this getter read is a
+      // megamorphic miss (~8k instructions a verify, ~2%), the price of seeing what the app sees.
       // Header-mode clients send no cookies: nothing parsed, nothing allocated.
-      const header = readNodeHeader(this.rawHeaders, "cookie") === undefined ? undefined : this.message.headers.cookie;
+      const header = this.message.headers.cookie;
       this.cookies = header === undefined || header === "" ? null : parseCookieHeader(header);
     }
     return this.cookies?.get(name) ?? NO_VALUES;

@@ -263,4 +263,26 @@ describe("cookies as the app's middleware left them in req.headers", () => {
     expect(stripped.status).toBe(401);
     expect(stripped.body).toEqual({ message: "unauthorised" });
   });
+
+  it("obeys a middleware that adds one to a request sent without a Cookie header", async () => {
+    app = await startTestApp({
+      routes: (a) => {
+        login(a);
+        // As a proxy or a Next.js middleware might: the session cookie carried in another header.
+        a.use((req, _res, next) => {
+          const carried = req.headers["x-session-cookie"];
+          if (typeof carried === "string") req.headers.cookie = `sAccessToken=${carried}`;
+          next();
+        });
+        a.get("/read", verifySession(), (req: SessionRequest, res) => res.json({ userId: req.session!.getUserId() }));
+      },
+    });
+    const client = new Client(app.url, "cookie");
+    await client.request("POST", "/login");
+    const token = client.cookie("sAccessToken");
+    expect(token).toBeDefined();
+    const response = await fetch(`${app.url}/read`, { headers: { "x-session-cookie": token! } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ userId: "user-1" });
+  });
 });
