@@ -10,7 +10,7 @@ import { andThen, callNow, hasNow, type MaybePromise } from "../../core/maybe-pr
 import { resolveValidators } from "./claims/validate.js";
 import { SessionContainerImpl } from "./container.js";
 import type { SessionState } from "./state.js";
-import { hasSessionStructure } from "./tokens.js";
+import { parseAccessToken } from "./tokens.js";
 import {
   clearAllTokens,
   clearTokens,
@@ -27,15 +27,8 @@ export interface RequestContext {
   recipe: RecipeInterface;
 }
 
-function isOurs(token: string): boolean {
-  const parts = token.split(".");
-  if (parts.length !== 3) return false;
-  try {
-    return hasSessionStructure(JSON.parse(Buffer.from(parts[1] ?? "", "base64url").toString("utf8")));
-  } catch {
-    return false;
-  }
-}
+/** Shaped like one of our tokens, by the same reading verification uses (canonical base64url, v5 structure). */
+const isOurs = (token: string): boolean => parseAccessToken(token) !== undefined;
 
 // The options getSession gets: the route's options with the anti-CSRF decision filled in. An app's
 // own getSession gets a fresh object every request, as it always did (it may change it). The
