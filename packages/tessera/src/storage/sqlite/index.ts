@@ -28,9 +28,10 @@ const STATEMENT_CACHE_LIMIT = 200;
 
 // SQLite's page cache for the connection, in KiB (a negative cache_size). better-sqlite3 builds
 // SQLite with 16 MiB, which a table of a million sessions fills with pages it reads once: a
-// refresh lands on a random leaf of three B-trees. 4 MiB holds the inner pages of those trees
-// (what every lookup walks), and the kernel's own cache still serves the leaves, so the process
-// stays ~12 MB smaller at no measured cost to refresh (bench/README.md, issue 6).
+// refresh lands on a random leaf of three B-trees. 4,000 KiB holds the inner pages of those trees
+// (what every lookup walks: 1.8 MiB at a million sessions), and the kernel's own cache still
+// serves the leaves, so the process stays ~12 MB smaller at no measured cost to refresh
+// (bench/README.md, "A cache miss, and the memory peak").
 const PAGE_CACHE_KIB = -4000;
 
 // "Could not be reached or timed out": the file is locked by another writer past busy_timeout,
