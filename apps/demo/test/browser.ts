@@ -24,6 +24,13 @@ export const CHROMIUM_ARGS: readonly string[] = [
     "--disable-sync",
 ];
 
+/**
+ * The time a whole browser test may take. A flow is many steps (sign-up, an argon2 hash, page loads,
+ * a second factor), each waited for up to 15 s; vitest's default of 20 s for a test is for unit
+ * tests, and a flow passed in 10-16 s on a slow, shared machine, too close to it.
+ */
+export const FLOW_MS = 120_000;
+
 /** Path of the Chromium binary, or null if none is installed. CHROMIUM_PATH overrides. */
 export function findChromium(): string | null {
     const fromEnv = process.env.CHROMIUM_PATH;

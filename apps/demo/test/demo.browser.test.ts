@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { findChromium, launchBrowser } from "./browser.js";
+import { findChromium, FLOW_MS, launchBrowser } from "./browser.js";
 import { startDemo, totpLikeAnAuthenticator, type DemoServer } from "./demo-server.js";
 import { readSecretFromSetupScreen } from "./pages.js";
 
@@ -18,7 +18,7 @@ if (!chromium) console.warn("Chromium not found: the browser suite is skipped (i
 
 const ACCESS_TOKEN_SECONDS = 4;
 
-describe.skipIf(!chromium)("demo in a browser", () => {
+describe.skipIf(!chromium)("demo in a browser", { timeout: FLOW_MS }, () => {
   let demo: DemoServer;
   let browser: Browser;
   let page: Page;

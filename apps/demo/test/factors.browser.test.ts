@@ -8,7 +8,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { findChromium, launchBrowser } from "./browser.js";
+import { findChromium, FLOW_MS, launchBrowser } from "./browser.js";
 import { startDemo, totpLikeAnAuthenticator, type DemoServer } from "./demo-server.js";
 import {
   emailedCodes,
@@ -31,7 +31,7 @@ const password = "a long enough passphrase";
 let people = 0;
 const newEmail = (what: string) => `${what}-${Date.now()}-${++people}@example.com`;
 
-describe.skipIf(!chromium)("demo: more second factors in a browser", () => {
+describe.skipIf(!chromium)("demo: more second factors in a browser", { timeout: FLOW_MS }, () => {
   let demo: DemoServer;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
