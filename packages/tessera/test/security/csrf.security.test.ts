@@ -185,6 +185,19 @@ describe.each(["VIA_TOKEN", "VIA_CUSTOM_HEADER"] as const)("cookie mode with ant
         expect(ok.body).toMatchObject({ userId: U1 });
       });
 
+      it("a session bearer token spelled in non-canonical base64url is not ours either: the cookie is used, with its CSRF check", async () => {
+        const { h, p, s } = parts(bobHeader.access);
+        const padded = `${h}.${p}=.${s}`;
+        // Precondition: a lenient decoder reads Bob's very payload from it.
+        expect(Buffer.from(`${p}=`, "base64url").equals(Buffer.from(p, "base64url"))).toBe(true);
+        await expectStorageUnchanged(app, async () => {
+          const reply = await send(app, "POST", "/t/write", { headers: { ...EVIL, authorization: `Bearer ${padded}` }, cookies: { sAccessToken: alice.access } });
+          expectOutcome(reply, TRY_REFRESH);
+        });
+        const ok = await send(app, "POST", "/t/write", { headers: { ...proof(alice), authorization: `Bearer ${padded}` }, cookies: { sAccessToken: alice.access } });
+        expect(ok.body).toMatchObject({ userId: U1 });
+      });
+
       it("an invalid session bearer token does not fall back to the cookie", async () => {
         const { h, p } = parts(bobHeader.access);
         const forged = `${h}.${p}.${b64("not the signature")}`;
