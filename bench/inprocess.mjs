@@ -4,7 +4,7 @@
 //                                                     the Fastify preHandler (µs a call); on a cached
 //                                                     token unless --cache 0 (verifiedTokenCacheSize)
 //   node bench/inprocess.mjs floor [--distinct]        the floor of a miss: one node:crypto RS256 verify
-//                                                     of the same token, as bench/servers/bare.mjs does it
+//                                                     of the same token (lib/floor.mjs, as servers/bare.mjs)
 //   node bench/inprocess.mjs express <bare|structure|structure-session|middleware|guard>
 //                                                     Express app.handle on fresh IncomingMessage and
 //                                                     ServerResponse objects (µs a request): the route
@@ -45,21 +45,10 @@ if (kind === "fastify") {
     return new Promise((resolve, reject) => guard(request, reply(), (error) => (error ? reject(error) : request.session ? resolve() : reject(new Error("no session")))));
   };
 } else if (kind === "floor") {
-  const { default: Database } = await import("better-sqlite3");
-  const { createPublicKey, verify, constants } = await import("node:crypto");
-  const db = new Database(data("sessions-1k.db").pathname, { readonly: true, fileMustExist: true });
-  const keysByHeader = new Map();
-  for (const row of db.prepare("SELECT kid, public_key FROM signing_keys").all()) {
-    const header = Buffer.from(JSON.stringify({ alg: "RS256", typ: "JWT", version: "5", kid: row.kid })).toString("base64url");
-    keysByHeader.set(header, createPublicKey({ key: JSON.parse(row.public_key), format: "jwk" }));
-  }
-  db.close();
+  const { floorVerify, loadKeysByHeader } = await import("./lib/floor.mjs");
+  const keysByHeader = loadKeysByHeader(data("sessions-1k.db").pathname);
   once = async (i) => {
-    const token = tokenFor(i);
-    const firstDot = token.indexOf(".");
-    const lastDot = token.lastIndexOf(".");
-    const key = keysByHeader.get(token.slice(0, firstDot));
-    if (!key || !verify("sha256", Buffer.from(token.slice(0, lastDot)), { key, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(token.slice(lastDot + 1), "base64url"))) throw new Error("floor: not verified");
+    if (!floorVerify(keysByHeader, tokenFor(i))) throw new Error("floor: not verified");
   };
 } else if (kind === "express") {
   const express = (await import("express")).default;

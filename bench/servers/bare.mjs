@@ -10,9 +10,10 @@
 //                        1,000-row table: the floor for "one signature plus one transaction per refresh"
 // Prints "ready <port>".
 import http from "node:http";
-import { createPublicKey, generateKeyPairSync, randomUUID, sign, verify, constants } from "node:crypto";
+import { generateKeyPairSync, randomUUID, sign, constants } from "node:crypto";
 import { rmSync } from "node:fs";
 import Database from "better-sqlite3";
+import { floorVerify, loadKeysByHeader } from "../lib/floor.mjs";
 
 const [kind, keysDb] = process.argv.slice(2);
 const hello = JSON.stringify({ hello: "world" });
@@ -20,23 +21,10 @@ const hello = JSON.stringify({ hello: "world" });
 const liked = () => ({ status: "OK", message: "Comment liked", userId: "live-00000000-0000-0000-0000-000000000000" });
 
 // Verification keys of the tessera database, looked up by the token's header segment as issued.
-const keysByHeader = new Map();
-if (keysDb) {
-  const db = new Database(keysDb, { readonly: true, fileMustExist: true });
-  for (const row of db.prepare("SELECT kid, public_key FROM signing_keys").all()) {
-    const header = Buffer.from(JSON.stringify({ alg: "RS256", typ: "JWT", version: "5", kid: row.kid })).toString("base64url");
-    keysByHeader.set(header, createPublicKey({ key: JSON.parse(row.public_key), format: "jwk" }));
-  }
-  db.close();
-}
-function floorVerify(authorization) {
+const keysByHeader = keysDb ? loadKeysByHeader(keysDb) : new Map();
+function floorVerifyBearer(authorization) {
   if (typeof authorization !== "string" || !authorization.startsWith("Bearer ")) return false;
-  const token = authorization.slice(7);
-  const firstDot = token.indexOf(".");
-  const lastDot = token.lastIndexOf(".");
-  const key = keysByHeader.get(token.slice(0, firstDot));
-  if (!key) return false;
-  return verify("sha256", Buffer.from(token.slice(0, lastDot)), { key, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(token.slice(lastDot + 1), "base64url"));
+  return floorVerify(keysByHeader, authorization.slice(7));
 }
 
 // Refresh floor: own key and own small database (removed on exit).
@@ -78,7 +66,7 @@ let server;
 if (kind === "http") {
   server = http.createServer((req, res) => {
     if (req.url === "/floor/verify") {
-      const ok = floorVerify(req.headers.authorization);
+      const ok = floorVerifyBearer(req.headers.authorization);
       res.writeHead(ok ? 200 : 401, { "content-type": "application/json" });
       return res.end(ok ? hello : "{}");
     }
@@ -97,7 +85,7 @@ if (kind === "http") {
   app.get("/", async () => ({ hello: "world" }));
   app.get("/protected", async () => liked());
   app.get("/floor/verify", async (req, reply) => {
-    if (!floorVerify(req.headers.authorization)) reply.code(401);
+    if (!floorVerifyBearer(req.headers.authorization)) reply.code(401);
     return liked();
   });
   app.post("/floor/refresh", async (_req, reply) => {
@@ -113,7 +101,7 @@ if (kind === "http") {
   app.disable("x-powered-by");
   app.get("/", (_req, res) => res.json({ hello: "world" }));
   app.get("/protected", (_req, res) => res.json(liked()));
-  app.get("/floor/verify", (req, res) => res.status(floorVerify(req.headers.authorization) ? 200 : 401).json(liked()));
+  app.get("/floor/verify", (req, res) => res.status(floorVerifyBearer(req.headers.authorization) ? 200 : 401).json(liked()));
   app.post("/floor/refresh", (_req, res) => res.set("st-access-token", floorRefresh()).json({ status: "OK" }));
   server = app.listen(0, "127.0.0.1", () => console.log(`ready ${server.address().port}`));
 } else {
