@@ -1,6 +1,7 @@
 // Where a server's CPU goes under load: runs one bench server under `node --cpu-prof` on CPU 0,
 // drives it from CPU 1 with autocannon, and prints self and inclusive time per function.
 //   node bench/profile.mjs <fastify|express|bare-fastify|bare-express> [--path /protected] [--distinct] [--cache N] [--duration S] [--keep]
+//   node bench/profile.mjs express --refresh     POST /auth/session/refresh with the 1,000 sessions' refresh tokens in turn
 // Needs the fixtures of a previous `npm run bench` (bench/.data/sessions-1k.db, live-1k.json) and
 // the built package. The profile is written to bench/.data/profiles/ (gitignored with .data/).
 import { spawn, spawnSync } from "node:child_process";
@@ -16,7 +17,8 @@ if (!process.env.TESSERA_BENCH_PINNED) {
 }
 const opt = (name, dflt) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
 const kind = argv[0] ?? "fastify";
-const path = opt("--path", "/protected");
+const refresh = argv.includes("--refresh");
+const path = refresh ? "/auth/session/refresh" : opt("--path", "/protected");
 const duration = Number(opt("--duration", 8));
 const dir = here(".data/profiles/");
 rmSync(dir, { recursive: true, force: true });
@@ -35,7 +37,8 @@ const port = await new Promise((resolve) => {
   });
 });
 const target = { url: `http://127.0.0.1:${port}${path}` };
-if (argv.includes("--distinct")) target.tokens = live.accessTokens;
+if (refresh) Object.assign(target, { method: "POST", tokens: live.refreshTokens });
+else if (argv.includes("--distinct")) target.tokens = live.accessTokens;
 else target.headers = { authorization: `Bearer ${live.accessTokens[0]}` };
 await runAutocannon(target, { duration: 2, connections: 50 }); // warm-up, also profiled (JIT settles)
 const r = await runAutocannon(target, { duration, connections: 50 });

@@ -345,13 +345,16 @@ const stamp = new Date().toISOString().replace(/[:]/g, "-").slice(0, 19);
 const resultFile = here(`results/${stamp}${quick ? "-quick" : ""}.json`);
 writeFileSync(resultFile, JSON.stringify(summary, null, 1));
 writeFileSync(here(`results/${stamp}${quick ? "-quick" : ""}.svg`), ratioChartSvg(res));
-writeFileSync(here("results/latest.svg"), ratioChartSvg(res));
+// The committed table and chart are a full run's: a quick or partial (--only) run, or --no-readme,
+// leaves them alone.
+const updateLatest = !quick && !P.only && !flag("--no-readme");
+if (updateLatest) writeFileSync(here("results/latest.svg"), ratioChartSvg(res));
 const header = `tessera bench ${summary.date.slice(0, 16)}Z${quick ? " (quick)" : ""}: ${P.rounds} rounds × ${P.duration} s (sign-in ${P.signinDuration} s), c=${P.connections}; Node ${process.version}; ${summary.cpus[0]}; load average during the run ${summary.loadavgDuringRun.min.toFixed(1)}–${summary.loadavgDuringRun.max.toFixed(1)}; tessera on Fastify: ${fastifyMode}; verified-token cache option: ${hasCacheOption ? "yes" : "no"}.`;
 console.log(`\n${header}\n\n${table}\n`);
 if (summary.loadavgDuringRun.max > 2.5) console.log(`⚠ Other processes were using the CPUs (load average up to ${summary.loadavgDuringRun.max.toFixed(1)} on 2 cores): absolute figures are low and ratios noisier.\n`);
-console.log(`results: ${resultFile}\nchart:   ${here("results/latest.svg")}`);
+console.log(`results: ${resultFile}\nchart:   ${updateLatest ? here("results/latest.svg") : resultFile.replace(/\.json$/, ".svg")}`);
 
-if (!flag("--no-readme")) {
+if (updateLatest) {
   const readme = here("README.md");
   const start = "<!-- bench:latest:start -->";
   const end = "<!-- bench:latest:end -->";
