@@ -68,6 +68,10 @@ if (mode === "bulk") {
   const db = new Database(file);
   db.pragma("busy_timeout = 5000");
   const removed = db.prepare("DELETE FROM sessions WHERE user_id NOT BETWEEN 'bulk-' AND 'bulk.'").run().changes;
+  // A server stopped with sign-ins in flight leaves their limiter reservations counted (a sign-in
+  // that never finished counts as a failure until its window ends): up to 8 of the account's 10
+  // here, so a second run within 15 minutes would sign in a locked account. Start each run clean.
+  db.exec("DELETE FROM limit_counters");
   db.close();
   initTessera({ database: `sqlite:${file}` });
   const payload = completedPayload();
