@@ -57,8 +57,12 @@ const label = (n) => {
   const { functionName, url, lineNumber } = n.callFrame;
   const m = /node_modules\/((@[^/]+\/)?[^/]+)|packages\/tessera\/dist\/esm\/(.*)|(node:[^/]+|internal\/.*)$/.exec(url);
   const where = m ? m[1] ?? m[3] ?? m[4] : url.split("/").slice(-2).join("/") || "(vm)";
-  return `${functionName || "(anon)"} ${where}:${lineNumber + 1}`;
+  const text = `${functionName || "(anon)"} ${where}:${lineNumber + 1}`;
+  if (/packages\/tessera\/dist\/|\/bench\/(servers|lib)\//.test(url)) ours.add(text);
+  return text;
 };
+// Labels of functions in tessera's build and in the bench's own server code.
+const ours = new Set();
 const self = new Map();
 const inclusive = new Map();
 let total = 0;
@@ -83,6 +87,6 @@ const top = (map, n, filter = () => true) =>
 // The 2 s warm-up is in the profile too: shares are of all busy time, not per measured request.
 console.log(`busy ${(busy / 1e6).toFixed(2)} s of ${(total / 1e6).toFixed(2)} s profiled (warm-up included)`);
 console.log(`\nself time (share of busy):\n${top(self, 30, (l) => !l.startsWith("(idle)"))}`);
-console.log(`\ninclusive time, tessera functions:\n${top(inclusive, 30, (l) => !/node_modules|node:|internal\/|\(root\)|\(program\)|\(idle\)|\(anon\) \(vm\)/.test(l))}`);
+console.log(`\ninclusive time, functions of tessera and of the bench's server code:\n${top(inclusive, 30, (l) => ours.has(l))}`);
 if (!argv.includes("--keep")) rmSync(dir, { recursive: true, force: true });
 else console.log(`\nprofile: ${dir}${file}`);

@@ -41,6 +41,33 @@ const P = {
   micro: !flag("--no-micro"),
   only: opt("--only", undefined),
 };
+// Every case, in list order (the two sides of each ratio are neighbours).
+const ORDER = ["hello.http", "hello.fastify", "fastify.verify.repeated", "fastify.verify.distinct", "floor.verify", "fastify.verify.distinct.nocache",
+  "fastify.verifydb.repeated", "fastify.verifydb.distinct", "ba.getSession", "express.verify.repeated", "hello.express", "express.verify.distinct",
+  "express.verify.distinct.nocache", "floor.verify.express", "express.verifydb.repeated", "express.verifydb.distinct", "express.1m.verify.distinct", "express.1m.verify.repeated",
+  "express.1m.refresh", "express.refresh", "floor.refresh", "tessera.signin", "ba.signin", "tessera.signin_totp"];
+
+// Bad options stop the run here, before any fixture or server: a run with nothing to measure
+// would print a table of NaN and a failed memory check.
+function usage(message) {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+for (const [name, value, min] of [["--rounds", P.rounds, 1], ["--duration", P.duration, 0.1], ["--warmup", P.warmup, 0], ["--signin-duration", P.signinDuration, 0.1]]) {
+  if (!Number.isFinite(value) || value < min) usage(`${name} must be a number, at least ${min} (got ${opt(name, "")})`);
+}
+if (!Number.isInteger(P.rounds)) usage(`--rounds must be a whole number (got ${P.rounds})`);
+if (flag("--only")) {
+  if (P.only === undefined || P.only.startsWith("--")) usage("--only needs a regular expression on case ids");
+  let re;
+  try {
+    re = new RegExp(P.only);
+  } catch (error) {
+    usage(`--only: ${error.message}`);
+  }
+  if (!ORDER.some((id) => re.test(id))) usage(`--only ${P.only} matches no case. Case ids: ${ORDER.join(", ")}`);
+}
+
 const started = Date.now();
 const log = (...a) => console.error(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s]`, ...a);
 
@@ -167,13 +194,12 @@ add("tessera.signin", "tessera: sign-in (email+password), c=8", "tessera-express
 add("tessera.signin_totp", "tessera: sign-in + TOTP (two requests; flows/s), c=8", "tessera-express-auth", { flow: true, slow: true });
 
 // Order: the two sides of each ratio sit next to each other, so they are measured close in time.
-const ORDER = ["hello.http", "hello.fastify", "fastify.verify.repeated", "fastify.verify.distinct", "floor.verify", "fastify.verify.distinct.nocache",
-  "fastify.verifydb.repeated", "fastify.verifydb.distinct", "ba.getSession", "express.verify.repeated", "hello.express", "express.verify.distinct",
-  "express.verify.distinct.nocache", "floor.verify.express", "express.verifydb.repeated", "express.verifydb.distinct", "express.1m.verify.distinct", "express.1m.verify.repeated",
-  "express.1m.refresh", "express.refresh", "floor.refresh", "tessera.signin", "ba.signin", "tessera.signin_totp"];
+
 C.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
 let cases = C.filter((c) => !(quick && c.full));
 if (P.only) cases = cases.filter((c) => new RegExp(P.only).test(c.id));
+// Quick runs, --no-1m and a build without the cache option drop cases: say so rather than measure nothing.
+if (cases.length === 0) usage(`--only ${P.only} matches no case of this run (quick runs skip ${C.filter((c) => c.full).map((c) => c.id).join(", ")})`);
 const flowClient = makeSignInTotpClient({ base: servers["tessera-express-auth"].base, users: authUsers.users.slice(cursor), password: authUsers.password });
 
 // Smoke: every case answers 200 with the expected body before any load.
@@ -319,9 +345,12 @@ stCheck("refresh", "refresh", 2, refreshInOneTransaction);
 for (const name of ["sign-in (email+password)", "TOTP verify (second factor)", "first verify after a refresh (commits the new refresh token)", "refresh with a child not committed yet (promotes it)"]) {
   res.checks.push({ kind: "info", label: `DB statements: ${name}`, value: st(name).statements, display: stText(st(name)) });
 }
-const tesseraPeaks = Object.entries(peaks).filter(([n]) => n.startsWith("tessera-express"));
+// Only servers that served a case of this run count: an idle one says nothing about the target.
+const loaded = new Set(cases.map((c) => c.server));
+const tesseraPeaks = Object.entries(peaks).filter(([n]) => n.startsWith("tessera-express") && loaded.has(n));
 const [memName, memPeak] = tesseraPeaks.sort((a, b) => b[1] - a[1])[0] ?? ["-", NaN];
-res.checks.push({ kind: "max", label: "Memory: peak RSS of the demo-like server under load", value: memPeak, display: `${memPeak.toFixed(0)} MB (${memName}; ${idleRss[memName]} MB idle; bare Express peak ${Math.round(peaks["bare-express"] ?? NaN)} MB)`, target: 150, targetText: "< 150 MB", holds: memPeak < 150, missBy: `${(memPeak - 150).toFixed(0)} MB over` });
+if (tesseraPeaks.length === 0) res.checks.push({ kind: "info", label: "Memory: peak RSS of the demo-like server under load", value: null, display: "not measured: no case of this run loaded a tessera Express server" });
+else res.checks.push({ kind: "max", label: "Memory: peak RSS of the demo-like server under load", value: memPeak, display: `${memPeak.toFixed(0)} MB (${memName}; ${idleRss[memName]} MB idle; bare Express peak ${Math.round(peaks["bare-express"] ?? NaN)} MB)`, target: 150, targetText: "< 150 MB", holds: memPeak < 150, missBy: `${(memPeak - 150).toFixed(0)} MB over` });
 if (micro) {
   const vr = micro.verifyRatios;
   const key = Object.keys(vr).find((k) => /1k tokens, cache off|^tessera verify, 1k tokens \//.test(k));
@@ -349,7 +378,7 @@ writeFileSync(here(`results/${stamp}${quick ? "-quick" : ""}.svg`), ratioChartSv
 // leaves them alone.
 const updateLatest = !quick && !P.only && !flag("--no-readme");
 if (updateLatest) writeFileSync(here("results/latest.svg"), ratioChartSvg(res));
-const header = `tessera bench ${summary.date.slice(0, 16)}Z${quick ? " (quick)" : ""}: ${P.rounds} rounds × ${P.duration} s (sign-in ${P.signinDuration} s), c=${P.connections}; Node ${process.version}; ${summary.cpus[0]}; load average during the run ${summary.loadavgDuringRun.min.toFixed(1)}–${summary.loadavgDuringRun.max.toFixed(1)}; tessera on Fastify: ${fastifyMode}; verified-token cache option: ${hasCacheOption ? "yes" : "no"}.`;
+const header = `tessera bench ${summary.date.slice(0, 16)}Z${quick ? " (quick)" : ""}: ${P.rounds} round${P.rounds === 1 ? "" : "s"} × ${P.duration} s (sign-in ${P.signinDuration} s), c=${P.connections}; Node ${process.version}; ${summary.cpus[0]}; load average during the run ${summary.loadavgDuringRun.min.toFixed(1)}–${summary.loadavgDuringRun.max.toFixed(1)}; tessera on Fastify: ${fastifyMode}; verified-token cache option: ${hasCacheOption ? "yes" : "no"}.`;
 console.log(`\n${header}\n\n${table}\n`);
 if (summary.loadavgDuringRun.max > 2.5) console.log(`⚠ Other processes were using the CPUs (load average up to ${summary.loadavgDuringRun.max.toFixed(1)} on 2 cores): absolute figures are low and ratios noisier.\n`);
 console.log(`results: ${resultFile}\nchart:   ${updateLatest ? here("results/latest.svg") : resultFile.replace(/\.json$/, ".svg")}`);

@@ -16,13 +16,23 @@ export function runPinned(cpu, script, args, opts) {
   });
 }
 
+// Servers still running when this process exits (a finished run stops its own first): killed,
+// so that a run that fails half-way leaves nothing pinned to the server core to skew the next.
+const live = new Set();
+process.on("exit", () => {
+  for (const child of live) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+});
+
 /** Starts a server on a core; resolves once it prints "ready <port> [mode]". */
 export function startServer(name, cpu, script, args, { timeoutMs = 30_000 } = {}) {
   return new Promise((resolve, reject) => {
     const child = pinned(cpu, script, args);
+    live.add(child);
+    child.once("exit", () => live.delete(child));
     let buf = "";
     const timer = setTimeout(() => { child.kill("SIGKILL"); reject(new Error(`${name}: not ready after ${timeoutMs} ms`)); }, timeoutMs);
-    child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`${name} exited early (${code})`)); });
+    const early = (code) => { clearTimeout(timer); reject(new Error(`${name} exited early (${code})`)); };
+    child.on("exit", early);
     child.stdout.on("data", (d) => {
       buf += d;
       const m = /ready (\d+) ?(.*)/.exec(buf);
@@ -30,7 +40,7 @@ export function startServer(name, cpu, script, args, { timeoutMs = 30_000 } = {}
       clearTimeout(timer);
       child.stdout.removeAllListeners("data");
       child.stdout.resume();
-      child.removeAllListeners("exit");
+      child.off("exit", early);
       resolve({
         name, pid: child.pid, port: Number(m[1]), mode: m[2].trim(), base: `http://127.0.0.1:${m[1]}`,
         stop: () => new Promise((res) => { if (child.exitCode !== null) return res(); child.once("exit", res); child.kill("SIGTERM"); setTimeout(() => child.kill("SIGKILL"), 3000).unref(); }),
