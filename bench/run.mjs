@@ -43,7 +43,7 @@ const P = {
 };
 // Every case, in list order (the two sides of each ratio are neighbours).
 const ORDER = ["hello.http", "hello.fastify", "fastify.verify.repeated", "fastify.verify.distinct", "floor.verify", "fastify.verify.distinct.nocache",
-  "fastify.verifydb.repeated", "fastify.verifydb.distinct", "ba.getSession", "express.verify.repeated", "hello.express", "express.verify.distinct",
+  "fastify.verifydb.repeated", "fastify.verifydb.distinct", "ba.getSession", "express.structure", "express.verify.repeated", "hello.express", "express.verify.distinct",
   "express.verify.distinct.nocache", "floor.verify.express", "express.verifydb.repeated", "express.verifydb.distinct", "express.1m.verify.distinct", "express.1m.verify.repeated",
   "express.1m.refresh", "express.refresh", "floor.refresh", "tessera.signin", "ba.signin", "tessera.signin_totp"];
 
@@ -141,6 +141,7 @@ const specs = [
   ["bare-http", "servers/bare.mjs", ["http", db1k]],
   ["bare-fastify", "servers/bare.mjs", ["fastify", db1k]],
   ["bare-express", "servers/bare.mjs", ["express", db1k]],
+  ["bare-express-structure", "servers/bare.mjs", ["express-structure", db1k]],
   ["tessera-express-1k", "servers/tessera.mjs", ["express", db1k]],
   ["tessera-fastify-1k", "servers/tessera.mjs", ["fastify", db1k]],
   ["tessera-express-auth", "servers/tessera.mjs", ["express", dbAuth]],
@@ -173,6 +174,7 @@ add("hello.fastify", "Bare Fastify: the seed route unguarded, same request and b
 add("hello.express", "Bare Express: the seed route unguarded, same request and body", "bare-express", { path: "/protected", headers: bearer(live1k.accessTokens[0]) });
 add("floor.verify", "Floor: Fastify + one RS256 verify, 1k distinct tokens", "bare-fastify", { path: "/floor/verify", tokens: live1k.accessTokens });
 add("floor.verify.express", "Floor: Express + one RS256 verify, 1k distinct tokens", "bare-express", { path: "/floor/verify", tokens: live1k.accessTokens });
+add("express.structure", "Express, the seed's shape with nothing of tessera's (no-op app.use, a guard setting req.session)", "bare-express-structure", { path: "/protected", headers: bearer(live1k.accessTokens[0]) });
 add("floor.refresh", "Floor: Express + one RS256 sign + one SQLite transaction", "bare-express", { path: "/floor/refresh", method: "POST" });
 for (const [fw, srv] of [["express", "tessera-express-1k"], ["fastify", "tessera-fastify-1k"]]) {
   const F = fw === "express" ? "Express" : "Fastify";
@@ -295,6 +297,8 @@ ratioCheck("Fastify protected, repeated token ÷ bare Fastify", "Fastify, repeat
 ratioCheck("Fastify protected, 1k distinct tokens ÷ floor (one verify per request)", "Fastify, distinct ÷ floor", "fastify.verify.distinct", "floor.verify", 0.85);
 ratioCheck("Fastify protected, distinct tokens, cache off ÷ floor", "Fastify, distinct, no cache ÷ floor", "fastify.verify.distinct.nocache", "floor.verify", 0.85);
 ratioCheck("Express protected, repeated token ÷ bare Express", "Express, repeated ÷ bare", "express.verify.repeated", "hello.express", 0.9);
+ratioCheck("Express protected, repeated token ÷ the seed's shape without tessera (tessera's own work)", undefined, "express.verify.repeated", "express.structure", undefined);
+ratioCheck("The seed's shape without tessera ÷ bare Express (what the shape costs Express)", undefined, "express.structure", "hello.express", undefined);
 ratioCheck("Express protected, 1k distinct tokens ÷ bare Express", "Express, distinct ÷ bare", "express.verify.distinct", "hello.express", 0.9);
 // With the cache off every request pays one RSA verify: priced against the floor of one verify, as on Fastify.
 ratioCheck("Express protected, distinct tokens, cache off ÷ floor (one verify per request)", "Express, distinct, no cache ÷ floor", "express.verify.distinct.nocache", "floor.verify.express", 0.85);
@@ -371,9 +375,11 @@ const summary = {
 };
 mkdirSync(here("results"), { recursive: true });
 const stamp = new Date().toISOString().replace(/[:]/g, "-").slice(0, 19);
-const resultFile = here(`results/${stamp}${quick ? "-quick" : ""}.json`);
+// Quick and partial (--only) runs are for the developer at hand: suffixed, and gitignored.
+const suffix = quick ? "-quick" : P.only ? "-partial" : "";
+const resultFile = here(`results/${stamp}${suffix}.json`);
 writeFileSync(resultFile, JSON.stringify(summary, null, 1));
-writeFileSync(here(`results/${stamp}${quick ? "-quick" : ""}.svg`), ratioChartSvg(res));
+writeFileSync(here(`results/${stamp}${suffix}.svg`), ratioChartSvg(res));
 // The committed table and chart are a full run's: a quick or partial (--only) run, or --no-readme,
 // leaves them alone.
 const updateLatest = !quick && !P.only && !flag("--no-readme");

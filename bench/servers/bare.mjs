@@ -1,4 +1,4 @@
-// Bare servers and the floors: node bench/servers/bare.mjs <http|fastify|express> <tessera db file>
+// Bare servers and the floors: node bench/servers/bare.mjs <http|fastify|express|express-structure> <tessera db file>
 //   GET  /               hello world (the framework's ceiling)
 //   GET  /protected      the seed route with nothing guarding it: the body tessera's route answers
 //                        (a user id of the same length), so that "protected ÷ bare" prices the
@@ -8,6 +8,11 @@
 //   POST /floor/refresh  one RS256 signature (a payload the size of tessera's) plus one SQLite write
 //                        transaction (BEGIN IMMEDIATE; SELECT by primary key; UPDATE; COMMIT) on a
 //                        1,000-row table: the floor for "one signature plus one transaction per refresh"
+// express-structure: only GET /protected, in the seed's shape with nothing of tessera's: one
+//                   app.use that calls next() (where tessera's middleware() goes), a guard that sets
+//                   req.session and calls next() (where verifySession goes), the route, an error
+//                   handler. "tessera ÷ this" prices tessera's own work on Express; "this ÷ bare"
+//                   what the seed's shape costs Express itself.
 // Prints "ready <port>".
 import http from "node:http";
 import { generateKeyPairSync, randomUUID, sign, constants } from "node:crypto";
@@ -103,6 +108,19 @@ if (kind === "http") {
   app.get("/protected", (_req, res) => res.json(liked()));
   app.get("/floor/verify", (req, res) => res.status(floorVerifyBearer(req.headers.authorization) ? 200 : 401).json(liked()));
   app.post("/floor/refresh", (_req, res) => res.set("st-access-token", floorRefresh()).json({ status: "OK" }));
+  server = app.listen(0, "127.0.0.1", () => console.log(`ready ${server.address().port}`));
+} else if (kind === "express-structure") {
+  const express = (await import("express")).default;
+  const app = express();
+  app.disable("x-powered-by");
+  const session = { getUserId: () => liked().userId };
+  app.use((_req, _res, next) => next());
+  const guard = (req, _res, next) => {
+    req.session = session;
+    next();
+  };
+  app.get("/protected", guard, (req, res) => res.json({ status: "OK", message: "Comment liked", userId: req.session.getUserId() }));
+  app.use((error, _req, res, _next) => res.status(500).json({ message: String(error) }));
   server = app.listen(0, "127.0.0.1", () => console.log(`ready ${server.address().port}`));
 } else {
   throw new Error(`unknown kind ${kind}`);
