@@ -1,9 +1,10 @@
 // `npm run bench`: tessera side by side with the bare frameworks and Better Auth, in one run.
 //   npm run bench                 full run (6 rounds × 5 s per case, ~16 minutes)
 //   npm run bench -- --quick      developer's check (2 rounds × 1.5 s, under 2 minutes once bench/.data exists)
-// Options: --rounds N  --duration S  --warmup S  --no-1m  --no-micro  --only <regex on case ids>  --no-readme
-// Every server runs in its own process pinned to CPU 0; this process (the load generator) and the
-// fixtures run on CPU 1. See bench/README.md for what each case measures.
+// Options: --rounds N  --duration S  --warmup S  --signin-duration S  --no-1m  --no-micro
+//          --only <regex on case ids>  --no-readme
+// Every server runs in its own process pinned to CPU 0; this process (the load generator) runs on
+// CPU 1. See bench/README.md for what each case measures.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -57,6 +58,12 @@ for (const [name, value, min] of [["--rounds", P.rounds, 1], ["--duration", P.du
   if (!Number.isFinite(value) || value < min) usage(`${name} must be a number, at least ${min} (got ${opt(name, "")})`);
 }
 if (!Number.isInteger(P.rounds)) usage(`--rounds must be a whole number (got ${P.rounds})`);
+const KNOWN = ["--quick", "--rounds", "--duration", "--warmup", "--signin-duration", "--no-1m", "--no-micro", "--only", "--no-readme"];
+const WITH_VALUE = ["--rounds", "--duration", "--warmup", "--signin-duration", "--only"];
+for (let i = 0; i < argv.length; i++) {
+  if (!KNOWN.includes(argv[i])) usage(`unknown option ${argv[i]} (options: ${KNOWN.join(" ")})`);
+  if (WITH_VALUE.includes(argv[i])) i++;
+}
 if (flag("--only")) {
   if (P.only === undefined || P.only.startsWith("--")) usage("--only needs a regular expression on case ids");
   let re;
