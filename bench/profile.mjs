@@ -87,8 +87,9 @@ const top = (map, n, filter = () => true) =>
 // The 2 s warm-up is in the profile too: shares are of all busy time, not per measured request.
 console.log(`busy ${(busy / 1e6).toFixed(2)} s of ${(total / 1e6).toFixed(2)} s profiled (warm-up included)`);
 console.log(`\nself time (share of busy):\n${top(self, 30, (l) => !l.startsWith("(idle)"))}`);
-const tesseraSelf = [...self].filter(([l]) => ours.has(l) && !/^\S+ (servers|lib)\//.test(l.split(" ").slice(1).join(" "))).reduce((sum, [, t]) => sum + t, 0);
-console.log(`\nself time in tessera's own functions, all together: ${((100 * tesseraSelf) / busy).toFixed(1)}% of busy`);
+const isTessera = (l) => ours.has(l) && !/ (servers|lib)\/\S*$/.test(l);
+const tesseraSelf = [...self].filter(([l]) => isTessera(l)).reduce((sum, [, t]) => sum + t, 0);
+console.log(`\nself time in tessera's own functions, all together: ${((100 * tesseraSelf) / busy).toFixed(1)}% of busy; the largest:\n${top(self, 12, isTessera)}`);
 console.log(`\ninclusive time, functions of tessera and of the bench's server code:\n${top(inclusive, 30, (l) => ours.has(l))}`);
 if (!argv.includes("--keep")) rmSync(dir, { recursive: true, force: true });
 else console.log(`\nprofile: ${dir}${file}`);
