@@ -1,6 +1,6 @@
 // Where a server's CPU goes under load: runs one bench server under `node --cpu-prof` on CPU 0,
 // drives it from CPU 1 with autocannon, and prints self and inclusive time per function.
-//   node bench/profile.mjs <fastify|express|bare-fastify|bare-express> [--path /protected] [--distinct] [--cache N] [--duration S] [--keep]
+//   node bench/profile.mjs <fastify|express|bare-fastify|bare-express|bare-express-structure> [--path /protected] [--distinct] [--cache N] [--duration S] [--keep]
 //   node bench/profile.mjs express --refresh     POST /auth/session/refresh with the 1,000 sessions' refresh tokens in turn
 // Needs the fixtures of a previous `npm run bench` (bench/.data/sessions-1k.db, live-1k.json) and
 // the built package. The profile is written to bench/.data/profiles/ (gitignored with .data/).

@@ -202,8 +202,7 @@ add("ba.signin", "Better Auth: sign-in (email+password), c=8", "better-auth", { 
 add("tessera.signin", "tessera: sign-in (email+password), c=8", "tessera-express-auth", { path: "/auth/signin", method: "POST", headers: { "content-type": "application/json", "st-auth-mode": "header" }, body: signinBody, connections: P.signinConnections, slow: true });
 add("tessera.signin_totp", "tessera: sign-in + TOTP (two requests; flows/s), c=8", "tessera-express-auth", { flow: true, slow: true });
 
-// Order: the two sides of each ratio sit next to each other, so they are measured close in time.
-
+// In ORDER (at the top): the two sides of each ratio sit next to each other, measured close in time.
 C.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
 let cases = C.filter((c) => !(quick && c.full));
 if (P.only) cases = cases.filter((c) => new RegExp(P.only).test(c.id));

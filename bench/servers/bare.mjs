@@ -113,7 +113,8 @@ if (kind === "http") {
   const express = (await import("express")).default;
   const app = express();
   app.disable("x-powered-by");
-  const session = { getUserId: () => liked().userId };
+  const userId = liked().userId;
+  const session = { getUserId: () => userId };
   app.use((_req, _res, next) => next());
   const guard = (req, _res, next) => {
     req.session = session;
